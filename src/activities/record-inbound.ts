@@ -1,0 +1,82 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { appendAudit } from '../db/audit';
+import { recordOptOut, upsertContact } from '../db/contacts';
+import { attachContact, findEvent } from '../db/events';
+import { loadSettingsRows } from '../db/settings';
+import { detectOptOut, type OptOutResult } from '../domain/opt-out';
+import { checkEligibility, resolveSettings, type AutopilotSettings, type Eligibility, type SettingsSource } from '../domain/settings';
+import type { AutopilotInput } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+
+export interface InboundRecord {
+  contactId: string;
+  settings: AutopilotSettings;
+  settingsSource: SettingsSource;
+  optOut: OptOutResult;
+  eligibility: Eligibility;
+}
+
+/**
+ * Step 1: the contact is upserted and linked to the stored message, the settings resolved (contact override,
+ * user default, built-in default), and an opt-out in the text recorded before anything else happens.
+ * Every write is an upsert keyed by the event, so a retried attempt changes nothing.
+ */
+export function createRecordInbound({ db, logger }: ActivityDeps) {
+  return async function recordInbound(input: AutopilotInput): Promise<InboundRecord> {
+    const event = await findEvent(db, input.userId, input.eventId);
+    if (!event) {
+      throw ApplicationFailure.nonRetryable(`message event ${input.eventId} does not exist`, 'EventNotFound');
+    }
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      const contact = await upsertContact(client, {
+        userId: event.userId,
+        channel: event.channel,
+        handle: event.contact.handle,
+        name: event.contact.name,
+        timezone: event.contact.timezone,
+      });
+      await attachContact(client, event.userId, event.id, contact.id);
+      const rows = await loadSettingsRows(client, event.userId, contact.id);
+      const { settings, source } = resolveSettings(rows.contact, rows.user);
+      const optOut = detectOptOut(event.text);
+      if (optOut.optOut) {
+        const isNew = await recordOptOut(client, {
+          userId: event.userId,
+          contactId: contact.id,
+          channel: event.channel,
+          source: 'inbound_message',
+          detail: optOut.matched,
+          messageEventId: event.id,
+        });
+        if (isNew) await appendAudit(client, {
+          userId: event.userId,
+          actor: 'system',
+          action: 'contact.opted_out',
+          subjectType: 'contact',
+          subjectId: contact.id,
+          details: { channel: event.channel, eventId: event.id, rule: optOut.rule, matched: optOut.matched, language: optOut.language },
+        });
+      }
+      await client.query('COMMIT');
+      const eligibility = checkEligibility(settings, event.channel);
+      logger.info({
+        event: 'inbound.recorded',
+        eventId: event.id,
+        userId: event.userId,
+        contactId: contact.id,
+        channel: event.channel,
+        optOut: optOut.optOut,
+        settingsSource: source,
+        mode: settings.mode,
+      });
+      return { contactId: contact.id, settings, settingsSource: source, optOut, eligibility };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+}

@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+
+/** An error a client can act on: a status, a stable code, a message, and the request field at fault. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+export function errorBody(code: string, message: string, field?: string) {
+  return { error: { code, message, ...(field ? { field } : {}) } };
+}
+
+/** The one place errors become responses. */
+export function handleError(logger: Logger) {
+  return (err: Error, c: Context) => {
+    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.field), err.status);
+    if (err instanceof HTTPException) {
+      const malformed = err.status === 400 && /json/i.test(err.message);
+      return c.json(
+        errorBody(malformed ? 'malformed_json' : 'bad_request', malformed ? 'the request body is not valid JSON' : err.message),
+        err.status,
+      );
+    }
+    logger.error({ event: 'api.unhandled_error', err, path: c.req.path, method: c.req.method });
+    return c.json(errorBody('internal_error', 'an internal error occurred'), 500);
+  };
+}

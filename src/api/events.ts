@@ -1,0 +1,121 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { findEvent, insertInboundEvent } from '../db/events';
+import { CHANNELS } from '../domain/channels';
+import { normalizeHandle } from '../domain/contact-handle';
+import type { Stage } from '../domain/stages';
+import { workflowIdFor } from '../domain/workflow-id';
+import { startAutopilot } from '../temporal/start';
+import { stateQuery } from '../workflows';
+import type { ApiDeps, ApiEnv } from './deps';
+import { errorBody, notFound } from './errors';
+import { validate } from './validation';
+
+export const MAX_TEXT_BYTES = 64 * 1024;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const InboundEventSchema = z
+  .object({
+    channel: z.enum(CHANNELS, { message: `channel must be one of ${CHANNELS.join(', ')}` }),
+    externalId: z.string({ message: 'externalId is required' }).trim().min(1, 'externalId must not be empty').max(512),
+    contact: z.object(
+      {
+        handle: z.string({ message: 'contact.handle is required' }).trim().min(1, 'contact.handle must not be empty'),
+        name: z.string().trim().max(200).optional(),
+        timezone: z.string().refine(isTimeZone, 'not an IANA time zone such as Europe/Berlin').optional(),
+      },
+      { message: 'contact is required' },
+    ),
+    text: z
+      .string({ message: 'text is required' })
+      .refine((t) => t.trim().length > 0, 'text must not be empty')
+      .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_TEXT_BYTES, `text is longer than ${MAX_TEXT_BYTES / 1024} KiB`),
+    timestamp: z.iso.datetime({ offset: true, message: 'timestamp must be an ISO 8601 date-time' }).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .transform((event, ctx) => {
+    const handle = normalizeHandle(event.channel, event.contact.handle);
+    if (!handle.ok) {
+      ctx.addIssue({ code: 'custom', path: ['contact', 'handle'], message: handle.message });
+      return z.NEVER;
+    }
+    return { ...event, contact: { ...event.contact, handle: handle.handle } };
+  });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The stage from the running workflow's `state` query; once it has closed, the database has the final word. */
+async function currentStage(deps: ApiDeps, workflowId: string | null, stored: { stage: Stage; reason: string | null }) {
+  if (workflowId) {
+    try {
+      const handle = deps.temporal.workflow.getHandle(workflowId);
+      const description = await handle.describe();
+      if (description.status.name === 'RUNNING') {
+        const state = await handle.query(stateQuery);
+        return { stage: state.stage, reason: state.reason ?? null, source: 'workflow' as const };
+      }
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) {
+        deps.logger.warn({ event: 'api.stage_query_failed', workflowId, error: (err as Error).message });
+      }
+    }
+  }
+  return { stage: stored.stage, reason: stored.reason, source: 'database' as const };
+}
+
+export const events = new Hono<ApiEnv>()
+  .post('/', validate('json', InboundEventSchema), async (c) => {
+    const body = c.req.valid('json');
+    const { db, temporal, taskQueue, logger } = c.var.deps;
+    const userId = c.var.userId;
+    const stored = await insertInboundEvent(db, {
+      userId,
+      channel: body.channel,
+      externalId: body.externalId,
+      text: body.text,
+      contact: body.contact,
+      occurredAt: body.timestamp ? new Date(body.timestamp) : new Date(),
+      metadata: body.metadata ?? {},
+      workflowId: workflowIdFor(body.channel, userId, body.externalId),
+    });
+    try {
+      await startAutopilot(temporal, taskQueue, stored.workflowId, { eventId: stored.id, userId, channel: body.channel });
+    } catch (err) {
+      // The event is stored; the sender's retry of this request starts the workflow.
+      logger.error({ event: 'api.workflow_start_failed', eventId: stored.id, error: (err as Error).message });
+      return c.json(errorBody('temporal_unavailable', 'the event was stored but its workflow could not be started; retry the request'), 503);
+    }
+    logger.info({ event: 'api.event_accepted', eventId: stored.id, channel: body.channel, duplicate: stored.duplicate });
+    return c.json({ eventId: stored.id, workflowId: stored.workflowId, duplicate: stored.duplicate }, stored.duplicate ? 200 : 202);
+  })
+  .get('/:id', async (c) => {
+    const id = c.req.param('id');
+    if (!UUID.test(id)) throw notFound('event');
+    const event = await findEvent(c.var.deps.db, c.var.userId, id);
+    if (!event) throw notFound('event');
+    const stage = await currentStage(c.var.deps, event.workflowId, { stage: event.stage, reason: event.stageReason });
+    return c.json({
+      id: event.id,
+      workflowId: event.workflowId,
+      channel: event.channel,
+      externalId: event.externalId,
+      text: event.text,
+      contact: { id: event.contactId, ...event.contact },
+      metadata: event.metadata,
+      occurredAt: event.occurredAt.toISOString(),
+      createdAt: event.createdAt.toISOString(),
+      stage: stage.stage,
+      stageReason: stage.reason,
+      stageSource: stage.source,
+      reply: event.replyText === null ? null : { text: event.replyText, confidence: event.replyConfidence },
+    });
+  });

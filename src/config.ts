@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable the system reads, parsed once. Entry points call `loadConfig()`; nothing else
+ * reads `process.env`. Each entry carries its own description so the error names what it expects.
+ */
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const optionalString = (description: string) =>
+  z.preprocess(emptyToUndefined, z.string().optional()).describe(description);
+
+const port = (fallback: number, description: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).max(65535).default(fallback),
+  ).describe(description);
+
+const url = (description: string) =>
+  z.preprocess(emptyToUndefined, z.string().url().optional()).describe(description);
+
+const postgresUrl = z
+  .preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/.+/, 'a postgres:// or postgresql:// connection URL')
+      .optional(),
+  )
+  .describe('a postgres:// connection URL');
+
+const schema = z.object({
+  LOG_LEVEL: z
+    .preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .describe('one of fatal, error, warn, info, debug, trace, silent'),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')).describe('the interface the API listens on'),
+  PORT: port(3000, 'the API port, 1-65535'),
+
+  DATABASE_URL: postgresUrl,
+  AUTOPILOT_DATA_DIR: z
+    .preprocess(emptyToUndefined, z.string().default('./.autopilot'))
+    .describe('a directory for embedded PostgreSQL, the Temporal dev server database and the dev API key'),
+  AUTOPILOT_PG_PORT: port(5433, 'the embedded PostgreSQL port, 1-65535'),
+  AUTOPILOT_PG_RUNTIME_DIR: z
+    .preprocess(emptyToUndefined, z.string().default('/var/lib/autopilot'))
+    .describe('where embedded PostgreSQL lives when run as root from a folder the postgres user cannot enter'),
+
+  TEMPORAL_ADDRESS: optionalString('host:port of a Temporal frontend'),
+  TEMPORAL_NAMESPACE: z.preprocess(emptyToUndefined, z.string().min(1).default('default')).describe('a Temporal namespace'),
+  TEMPORAL_TASK_QUEUE: z.preprocess(emptyToUndefined, z.string().min(1).default('autopilot')).describe('a task queue name'),
+  TEMPORAL_CLI_PATH: optionalString('the path of a `temporal` CLI binary'),
+  TEMPORAL_PORT: port(7233, 'the embedded Temporal dev server port, 1-65535'),
+  TEMPORAL_UI_PORT: port(8233, 'the embedded Temporal Web UI port, 1-65535'),
+  TEMPORAL_UI_URL: url('the Temporal Web UI URL, e.g. http://localhost:8233'),
+
+  AUTOPILOT_DEV_API_KEY: z
+    .preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional())
+    .describe('the API key `npm start` creates for the dev user (at least 24 characters)'),
+  AUTOPILOT_CONFIDENCE_THRESHOLD: z
+    .preprocess(emptyToUndefined, z.coerce.number().min(0).max(1).default(0.85))
+    .describe('a number between 0 and 1'),
+});
+
+type Parsed = z.infer<typeof schema>;
+
+export interface Config {
+  logLevel: Parsed['LOG_LEVEL'];
+  api: { host: string; port: number };
+  databaseUrl?: string;
+  dataDir: string;
+  embeddedPostgres: { port: number; runtimeDir: string };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    cliPath?: string;
+    devServerPort: number;
+    uiPort: number;
+    uiUrl?: string;
+  };
+  devApiKey?: string;
+  confidenceThreshold: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; expected: string; got: string | undefined }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  ${p.variable}: expected ${p.expected}, got ${JSON.stringify(p.got)}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const shape = schema.shape as Record<string, z.ZodTypeAny>;
+    const seen = new Set<string>();
+    const problems = result.error.issues
+      .map((issue) => String(issue.path[0]))
+      .filter((variable) => !seen.has(variable) && seen.add(variable))
+      .map((variable) => {
+        const detail = result.error.issues.find((i) => i.path[0] === variable)?.message ?? '';
+        const described = shape[variable]?.description ?? 'a valid value';
+        return { variable, expected: `${described} (${detail})`, got: env[variable] };
+      });
+    throw new ConfigError(problems);
+  }
+  const e = result.data;
+  return {
+    logLevel: e.LOG_LEVEL,
+    api: { host: e.HOST, port: e.PORT },
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.AUTOPILOT_DATA_DIR),
+    embeddedPostgres: { port: e.AUTOPILOT_PG_PORT, runtimeDir: path.resolve(e.AUTOPILOT_PG_RUNTIME_DIR) },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devServerPort: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL,
+    },
+    devApiKey: e.AUTOPILOT_DEV_API_KEY,
+    confidenceThreshold: e.AUTOPILOT_CONFIDENCE_THRESHOLD,
+  };
+}
+
+/** For entry points: a bad value stops the process with a message naming the variable. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

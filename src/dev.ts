@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfigOrExit, type Config } from './config';
+import { startEmbeddedPostgres } from './db/embedded-postgres';
+import { runMigrations } from './db/migrate';
+import { createPool } from './db/pool';
+import { ensureDevUser, generateApiKey } from './db/users';
+import { createLogger, type Logger } from './logger';
+import { startApiServer } from './server';
+import { startTemporalDevServer } from './temporal/dev-server';
+import { ensureSearchAttributes } from './temporal/search-attributes';
+import { createWorker, installTemporalRuntime } from './worker';
+
+/**
+ * `npm start`: the whole system on embedded defaults: PostgreSQL (unless DATABASE_URL), the Temporal dev
+ * server (unless TEMPORAL_ADDRESS), migrations, a worker and the API. Ctrl-C or SIGTERM stops everything it
+ * started, in reverse order; the next start finds the same data in AUTOPILOT_DATA_DIR.
+ */
+
+type Stopper = { name: string; stop: () => Promise<unknown> };
+
+function devApiKey(config: Config): string {
+  if (config.devApiKey) return config.devApiKey;
+  const file = path.join(config.dataDir, 'dev-api-key');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const key = generateApiKey();
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+async function stopAll(stoppers: Stopper[], logger: Logger): Promise<void> {
+  for (const { name, stop } of [...stoppers].reverse()) {
+    try {
+      await stop();
+      logger.debug({ event: 'dev.stopped', part: name });
+    } catch (err) {
+      logger.error({ event: 'dev.stop_failed', part: name, error: (err as Error).message });
+    }
+  }
+  stoppers.length = 0;
+}
+
+async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promise<void> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  installTemporalRuntime(); // before anything touches Temporal's runtime (the dev server launcher does)
+
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      port: config.embeddedPostgres.port,
+      runtimeDir: config.embeddedPostgres.runtimeDir,
+      logger,
+    });
+    stoppers.push({ name: 'postgres', stop: pg.stop });
+    databaseUrl = pg.url;
+  }
+
+  let address = config.temporal.address;
+  let uiUrl = config.temporal.uiUrl;
+  if (!address) {
+    const server = await startTemporalDevServer({
+      dataDir: config.dataDir,
+      cliPath: config.temporal.cliPath,
+      namespace: config.temporal.namespace,
+      port: config.temporal.devServerPort,
+      uiPort: config.temporal.uiPort,
+      logger,
+    });
+    stoppers.push({ name: 'temporal', stop: server.stop });
+    address = server.address;
+    uiUrl = uiUrl ?? server.uiUrl;
+  }
+
+  await runMigrations(databaseUrl, logger);
+  const db = createPool(databaseUrl);
+  stoppers.push({ name: 'database pool', stop: () => db.end() });
+  const key = devApiKey(config);
+  await ensureDevUser(db, key);
+
+  const clientConnection = await Connection.connect({ address });
+  stoppers.push({ name: 'temporal client', stop: () => clientConnection.close() });
+  await ensureSearchAttributes(clientConnection, config.temporal.namespace);
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+
+  const workerConnection = await NativeConnection.connect({ address });
+  stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    db,
+    logger,
+  });
+  const running = worker.run();
+  stoppers.push({
+    name: 'worker',
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  });
+  running.catch((err) => logger.error({ event: 'worker.failed', error: (err as Error).message }));
+
+  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger }, config.api.host, config.api.port);
+  stoppers.push({ name: 'api', stop: api.close });
+
+  const filter = encodeURIComponent('AutopilotStage IS NOT NULL');
+  const banner = [
+    '',
+    'Autopilot is running.',
+    `  API              ${api.url}`,
+    `  Temporal UI      ${uiUrl ?? '(set TEMPORAL_UI_URL)'}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`,
+    `  Temporal         ${address}  (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+    `  Dev API key      ${key}`,
+    `  Data             ${config.dataDir}`,
+    '',
+    'Try it:',
+    `  curl -s -X POST ${api.url}/v1/events -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,
+    `    -d '{"channel":"whatsapp","externalId":"wamid.demo-1","contact":{"handle":"+491701234567"},"text":"Was kostet das?"}'`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+  process.stdout.write(banner);
+  logger.info({ event: 'dev.ready', api: api.url, temporal: address, ui: uiUrl });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, { component: 'dev' });
+  const stoppers: Stopper[] = [];
+  let stopping = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'dev.stopping', reason });
+    await stopAll(stoppers, logger);
+    logger.info({ event: 'dev.stopped' });
+    process.exit(code);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        logger.warn({ event: 'dev.already_stopping', signal });
+        return;
+      }
+      void shutdown(signal, 0);
+    });
+  }
+  try {
+    await start(config, logger, stoppers);
+  } catch (err) {
+    process.stderr.write(`\nAutopilot could not start: ${(err as Error).message}\n`);
+    logger.debug({ event: 'dev.start_failed', err });
+    await shutdown('start failed', 1);
+  }
+}
+
+void main();

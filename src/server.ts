@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from './api/app';
+import type { ApiDeps } from './api/deps';
+import { loadConfigOrExit } from './config';
+import { runMigrations } from './db/migrate';
+import { createPool } from './db/pool';
+import { createLogger } from './logger';
+import { requireSetting } from './worker';
+
+export interface RunningApi {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the API on host:port (port 0 picks a free one). */
+export function startApiServer(deps: ApiDeps, host: string, port: number): Promise<RunningApi> {
+  return new Promise((resolve, reject) => {
+    let server: ServerType | undefined = undefined;
+    server = serve({ fetch: createApp(deps).fetch, hostname: host, port }, (info: AddressInfo) => {
+      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      resolve({
+        url: `http://${shownHost}:${info.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server?.close(() => done());
+            // Keep-alive connections would hold close() open until they time out.
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+    server.once('error', reject);
+  });
+}
+
+/** `npm run api`: the API alone, against the configured PostgreSQL and Temporal. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.logLevel, { component: 'api' });
+  const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL database');
+  const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'the API needs a Temporal server');
+  await runMigrations(databaseUrl, logger);
+  const db = createPool(databaseUrl);
+  const connection = await Connection.connect({ address });
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger }, config.api.host, config.api.port);
+  logger.info({ event: 'api.started', url: api.url });
+  const stop = async () => {
+    await api.close();
+    await connection.close();
+    await db.end();
+    logger.info({ event: 'api.stopped' });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop());
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  });
+}

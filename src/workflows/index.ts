@@ -1,0 +1,1 @@
+export { autopilotWorkflow, stateQuery } from './autopilot';
