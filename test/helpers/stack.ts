@@ -1,0 +1,97 @@
+import crypto from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { addApiKey, generateApiKey, upsertUser } from '../../src/db/users';
+import { createLogger } from '../../src/logger';
+import { startApiServer } from '../../src/server';
+import { createWorker, installTemporalRuntime } from '../../src/worker';
+import { createTestDatabase, type TestDatabase } from './database';
+import { testServers } from './servers';
+import { waitFor } from './wait';
+
+export interface TestUser {
+  id: string;
+  key: string;
+}
+
+export interface Stack {
+  url: string;
+  db: TestDatabase['pool'];
+  temporal: Client;
+  taskQueue: string;
+  user: TestUser;
+  createUser(): Promise<TestUser>;
+  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null }): Promise<{ status: number; body: any }>;
+  waitForStage(eventId: string, stage: string, key?: string): Promise<any>;
+  close(): Promise<void>;
+}
+
+/**
+ * The production wiring on the shared servers: a fresh database, a worker on its own task queue, and the API
+ * on a real port, reached over HTTP.
+ */
+export async function startStack(): Promise<Stack> {
+  const servers = testServers();
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { component: 'test' });
+  installTemporalRuntime();
+  const database = await createTestDatabase();
+  const taskQueue = `test-${crypto.randomUUID()}`;
+  const workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue,
+    db: database.pool,
+    logger,
+    workflowBundle: { codePath: servers.workflowBundlePath },
+  });
+  const running = worker.run();
+  const clientConnection = await Connection.connect({ address: servers.temporalAddress });
+  const temporal = new Client({ connection: clientConnection, namespace: 'default' });
+  const api = await startApiServer({ db: database.pool, temporal, taskQueue, logger }, '127.0.0.1', 0);
+
+  const createUser = async (): Promise<TestUser> => {
+    const id = await upsertUser(database.pool, { slug: `user-${crypto.randomUUID()}`, name: 'Test user' });
+    const key = generateApiKey();
+    await addApiKey(database.pool, id, key, 'test');
+    return { id, key };
+  };
+  const user = await createUser();
+
+  const request: Stack['request'] = async (method, path, options = {}) => {
+    const key = options.key === undefined ? user.key : options.key;
+    const headers: Record<string, string> = {};
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined || options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = options.rawBody ?? JSON.stringify(options.body);
+    }
+    const response = await fetch(`${api.url}${path}`, { method, headers, body });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  return {
+    url: api.url,
+    db: database.pool,
+    temporal,
+    taskQueue,
+    user,
+    createUser,
+    request,
+    waitForStage: (eventId, stage, key) =>
+      waitFor(async () => {
+        const { body } = await request('GET', `/v1/events/${eventId}`, { key });
+        return body?.stage === stage && body?.stageSource === 'database' ? body : undefined;
+      }, `event ${eventId} to reach stage ${stage}`),
+    close: async () => {
+      await api.close();
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await clientConnection.close();
+      await database.drop();
+    },
+  };
+}
