@@ -45,7 +45,7 @@ export class TemporalCliError extends Error {
 export function findTemporalCli(configuredPath: string | undefined): FoundCli | undefined {
   if (configuredPath) {
     if (!isExecutable(configuredPath)) {
-      throw new TemporalCliError(`TEMPORAL_CLI_PATH=${configuredPath} is not an executable file.`);
+      throw new TemporalCliError(`TEMPORAL_CLI_PATH=${configuredPath} is not an executable file.\n${HOW_TO_GET_TEMPORAL}`);
     }
     return { path: configuredPath, source: 'TEMPORAL_CLI_PATH' };
   }
