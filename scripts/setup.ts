@@ -7,6 +7,10 @@ import { loadConfig } from '../src/config';
 import { findTemporalCli, HOW_TO_GET_TEMPORAL, installTemporalCli } from '../src/temporal/cli';
 
 function main(): void {
+  if (process.env.AUTOPILOT_SKIP_SETUP === '1') {
+    console.log('[setup] AUTOPILOT_SKIP_SETUP=1: skipped.');
+    return;
+  }
   const config = loadConfig();
   if (config.temporal.address && !process.argv.includes('--force')) {
     console.log('[setup] TEMPORAL_ADDRESS is set: no local Temporal CLI needed.');

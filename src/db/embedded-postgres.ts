@@ -130,7 +130,7 @@ function planLayout(options: EmbeddedPostgresOptions): Layout {
   );
   options.logger.warn(
     { event: 'embedded_postgres.relocated', clusterDir: relocatedCluster },
-    'the postgres user cannot reach the data directory; keeping the cluster in the runtime directory',
+    'the postgres user cannot reach the binaries or the data directory; running the cluster from the runtime directory',
   );
   return { binDir: path.join(runtimeNative, 'bin'), clusterDir: relocatedCluster, runAs };
 }
