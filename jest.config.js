@@ -2,6 +2,8 @@
 const transform = { '^.+\\.ts$': ["ts-jest", {}] };
 
 module.exports = {
+  // Integration tests wait on real servers; each waits on a condition with its own deadline.
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from './domain/duration';
 
 /**
  * Every environment variable the system reads, parsed once. Entry points call `loadConfig()`; nothing else
@@ -19,6 +20,22 @@ const port = (fallback: number, description: string) =>
 
 const url = (description: string) =>
   z.preprocess(emptyToUndefined, z.string().url().optional()).describe(description);
+
+const duration = (fallback: string, description: string) =>
+  z
+    .preprocess(emptyToUndefined, z.string().default(fallback))
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: 'not a duration' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .describe(description);
+
+const count = (fallback: number, description: string) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(fallback)).describe(description);
 
 const postgresUrl = z
   .preprocess(
@@ -60,6 +77,31 @@ const schema = z.object({
   AUTOPILOT_CONFIDENCE_THRESHOLD: z
     .preprocess(emptyToUndefined, z.coerce.number().min(0).max(1).default(0.85))
     .describe('a number between 0 and 1'),
+  AUTOPILOT_REVIEW_TTL: duration('48h', 'a duration such as 48h, 30m or 2d'),
+  AUTOPILOT_ASAP_DELAY_SECONDS: z
+    .preprocess(emptyToUndefined, z.string().default('60-120'))
+    .transform((value, ctx) => {
+      const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(value) ?? /^\s*(\d+)\s*$/.exec(value);
+      const min = Number(match?.[1]);
+      const max = Number(match?.[2] ?? match?.[1]);
+      if (!match || min > max) {
+        ctx.addIssue({ code: 'custom', message: 'not a range' });
+        return z.NEVER;
+      }
+      return { min, max };
+    })
+    .describe('seconds, as "min-max" (e.g. 60-120) or one number'),
+  AUTOPILOT_LIMIT_WHATSAPP_PER_DAY: count(5, 'a whole number of replies per contact and day'),
+  AUTOPILOT_LIMIT_EMAIL_PER_DAY: count(10, 'a whole number of replies per contact and day'),
+  AUTOPILOT_LIMIT_LINKEDIN_PER_DAY: count(3, 'a whole number of replies per contact and day'),
+  AUTOPILOT_LIMIT_INSTAGRAM_PER_DAY: count(3, 'a whole number of replies per contact and day'),
+  AUTOPILOT_LIMIT_USER_PER_DAY: count(50, 'a whole number of replies per user and day'),
+  AUTOPILOT_COOLDOWN: duration('5m', 'a duration such as 5m or 90s'),
+
+  OPENAI_API_KEY: optionalString('an API key for an OpenAI-compatible endpoint'),
+  OPENAI_BASE_URL: url('the base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1'),
+  OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().min(1).default('gpt-4o-mini')).describe('a chat model name'),
+  OPENAI_TIMEOUT: duration('20s', 'a duration such as 20s'),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -81,6 +123,16 @@ export interface Config {
   };
   devApiKey?: string;
   confidenceThreshold: number;
+  reviewTtlMs: number;
+  asapDelaySeconds: { min: number; max: number };
+  rateLimits: RateLimits;
+  openai?: { apiKey: string; baseURL?: string; model: string; timeoutMs: number };
+}
+
+export interface RateLimits {
+  perContactPerDay: Record<'whatsapp' | 'email' | 'linkedin' | 'instagram', number>;
+  perUserPerDay: number;
+  cooldownMs: number;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +178,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     devApiKey: e.AUTOPILOT_DEV_API_KEY,
     confidenceThreshold: e.AUTOPILOT_CONFIDENCE_THRESHOLD,
+    reviewTtlMs: e.AUTOPILOT_REVIEW_TTL,
+    asapDelaySeconds: e.AUTOPILOT_ASAP_DELAY_SECONDS,
+    rateLimits: {
+      perContactPerDay: {
+        whatsapp: e.AUTOPILOT_LIMIT_WHATSAPP_PER_DAY,
+        email: e.AUTOPILOT_LIMIT_EMAIL_PER_DAY,
+        linkedin: e.AUTOPILOT_LIMIT_LINKEDIN_PER_DAY,
+        instagram: e.AUTOPILOT_LIMIT_INSTAGRAM_PER_DAY,
+      },
+      perUserPerDay: e.AUTOPILOT_LIMIT_USER_PER_DAY,
+      cooldownMs: e.AUTOPILOT_COOLDOWN,
+    },
+    openai:
+      e.OPENAI_API_KEY || e.OPENAI_BASE_URL
+        ? { apiKey: e.OPENAI_API_KEY ?? 'not-needed', baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, timeoutMs: e.OPENAI_TIMEOUT }
+        : undefined,
   };
 }
 

@@ -11,7 +11,7 @@ import { createLogger, type Logger } from './logger';
 import { startApiServer } from './server';
 import { startTemporalDevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { createWorker, installTemporalRuntime } from './worker';
+import { activityDepsFromConfig, createWorker, installTemporalRuntime } from './worker';
 
 /**
  * `npm start`: the whole system on embedded defaults: PostgreSQL (unless DATABASE_URL), the Temporal dev
@@ -91,8 +91,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    db,
-    logger,
+    deps: activityDepsFromConfig(config, { db, logger, temporal }),
   });
   const running = worker.run();
   stoppers.push({
@@ -104,7 +103,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   });
   running.catch((err) => logger.error({ event: 'worker.failed', error: (err as Error).message }));
 
-  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger }, config.api.host, config.api.port);
+  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger, confidenceThreshold: config.confidenceThreshold }, config.api.host, config.api.port);
   stoppers.push({ name: 'api', stop: api.close });
 
   const filter = encodeURIComponent('AutopilotStage IS NOT NULL');

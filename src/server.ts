@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   const db = createPool(databaseUrl);
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger }, config.api.host, config.api.port);
+  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger, confidenceThreshold: config.confidenceThreshold }, config.api.host, config.api.port);
   logger.info({ event: 'api.started', url: api.url });
   const stop = async () => {
     await api.close();

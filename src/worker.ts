@@ -1,13 +1,17 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { createActivities, type Clock } from './activities';
+import { createActivities, type ActivityDeps } from './activities';
 import { systemClock } from './activities/deps';
-import { loadConfigOrExit } from './config';
+import { createChannelRegistry } from './channels/registry';
+import { loadConfigOrExit, type Config } from './config';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
+import { createOpenAiModerator, localModerator } from './model/moderation';
+import { createOpenAiModel } from './model/openai';
+import { createTemplateEngine } from './model/template-engine';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 let runtimeInstalled = false;
@@ -28,11 +32,32 @@ export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  db: Pool;
-  logger: Logger;
-  clock?: Clock;
+  deps: ActivityDeps;
   /** A prebuilt bundle (tests share one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+}
+
+/** The activities' dependencies as the configuration asks for them: the model, moderation, channels, rules. */
+export function activityDepsFromConfig(config: Config, parts: { db: Pool; logger: Logger; temporal: Client }): ActivityDeps {
+  const model = config.openai ? createOpenAiModel(config.openai) : createTemplateEngine();
+  const moderator =
+    config.openai && config.openai.apiKey !== 'not-needed'
+      ? createOpenAiModerator({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, timeoutMs: config.openai.timeoutMs })
+      : localModerator;
+  return {
+    ...parts,
+    clock: systemClock,
+    model,
+    moderator,
+    channels: createChannelRegistry(parts),
+    policy: {
+      confidenceThreshold: config.confidenceThreshold,
+      reviewTtlMs: config.reviewTtlMs,
+      asapDelaySeconds: config.asapDelaySeconds,
+      rateLimits: config.rateLimits,
+    },
+    random: Math.random,
+  };
 }
 
 export function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -41,7 +66,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities({ db: options.db, logger: options.logger, clock: options.clock ?? systemClock }),
+    activities: createActivities(options.deps),
   });
 }
 
@@ -62,16 +87,22 @@ async function main(): Promise<void> {
   installTemporalRuntime();
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl);
-  const client = await Connection.connect({ address });
-  const registered = await ensureSearchAttributes(client, config.temporal.namespace);
+  const clientConnection = await Connection.connect({ address });
+  const registered = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (registered.length) logger.info({ event: 'temporal.search_attributes_registered', names: registered });
-  await client.close();
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db, logger });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: activityDepsFromConfig(config, { db, logger, temporal }),
+  });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   logger.info({ event: 'worker.started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await db.end();
   logger.info({ event: 'worker.stopped' });
 }

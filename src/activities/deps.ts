@@ -1,5 +1,10 @@
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { ChannelRegistry } from '../channels/types';
+import type { RateLimits } from '../config';
+import type { Moderator } from '../model/moderation';
+import type { ReplyModel } from '../model/types';
 
 export interface Clock {
   now(): Date;
@@ -7,8 +12,24 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** The installation's rules, from config; per-user settings refine some of them. */
+export interface Policy {
+  confidenceThreshold: number;
+  reviewTtlMs: number;
+  asapDelaySeconds: { min: number; max: number };
+  rateLimits: RateLimits;
+}
+
 export interface ActivityDeps {
   db: Pool;
   logger: Logger;
   clock: Clock;
+  model: ReplyModel;
+  moderator: Moderator;
+  channels: ChannelRegistry;
+  /** For signalling other workflows (supersede). */
+  temporal: Client;
+  policy: Policy;
+  /** Randomness for A/B draws and human-like delays; recorded in activity results, so replays never re-draw. */
+  random: () => number;
 }

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { appendAudit } from '../db/audit';
 import { recordOptOut, upsertContact } from '../db/contacts';
 import { attachContact, findEvent } from '../db/events';
+import { lastSentVariant, trackResult } from '../db/experiments';
 import { loadSettingsRows } from '../db/settings';
 import { detectOptOut, type OptOutResult } from '../domain/opt-out';
 import { checkEligibility, resolveSettings, type AutopilotSettings, type Eligibility, type SettingsSource } from '../domain/settings';
@@ -14,14 +15,18 @@ export interface InboundRecord {
   settingsSource: SettingsSource;
   optOut: OptOutResult;
   eligibility: Eligibility;
+  /** The threshold in force: the user's own, else the installation's. */
+  confidenceThreshold: number;
+  reviewTtlMs: number;
 }
 
 /**
  * Step 1: the contact is upserted and linked to the stored message, the settings resolved (contact override,
- * user default, built-in default), and an opt-out in the text recorded before anything else happens.
- * Every write is an upsert keyed by the event, so a retried attempt changes nothing.
+ * user default, built-in default), an opt-out in the text recorded before anything else happens, and the
+ * message counted as a reply to the variant of the last reply this contact got. Every write is an upsert keyed
+ * by the event, so a retried attempt changes nothing.
  */
-export function createRecordInbound({ db, logger }: ActivityDeps) {
+export function createRecordInbound({ db, logger, policy }: ActivityDeps) {
   return async function recordInbound(input: AutopilotInput): Promise<InboundRecord> {
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event) {
@@ -50,14 +55,20 @@ export function createRecordInbound({ db, logger }: ActivityDeps) {
           detail: optOut.matched,
           messageEventId: event.id,
         });
-        if (isNew) await appendAudit(client, {
-          userId: event.userId,
-          actor: 'system',
-          action: 'contact.opted_out',
-          subjectType: 'contact',
-          subjectId: contact.id,
-          details: { channel: event.channel, eventId: event.id, rule: optOut.rule, matched: optOut.matched, language: optOut.language },
-        });
+        if (isNew) {
+          await appendAudit(client, {
+            userId: event.userId,
+            actor: 'system',
+            action: 'contact.opted_out',
+            subjectType: 'contact',
+            subjectId: contact.id,
+            details: { channel: event.channel, eventId: event.id, rule: optOut.rule, matched: optOut.matched, language: optOut.language },
+          });
+        }
+      }
+      const answered = await lastSentVariant(client, event.userId, contact.id, event.channel, event.occurredAt);
+      if (answered) {
+        await trackResult(client, { userId: event.userId, ...answered, metric: 'replied' });
       }
       await client.query('COMMIT');
       const eligibility = checkEligibility(settings, event.channel);
@@ -71,7 +82,15 @@ export function createRecordInbound({ db, logger }: ActivityDeps) {
         settingsSource: source,
         mode: settings.mode,
       });
-      return { contactId: contact.id, settings, settingsSource: source, optOut, eligibility };
+      return {
+        contactId: contact.id,
+        settings,
+        settingsSource: source,
+        optOut,
+        eligibility,
+        confidenceThreshold: settings.confidenceThreshold ?? policy.confidenceThreshold,
+        reviewTtlMs: policy.reviewTtlMs,
+      };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;

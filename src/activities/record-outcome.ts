@@ -1,5 +1,7 @@
 import { appendAudit } from '../db/audit';
 import { setEventStage } from '../db/events';
+import { cancelJob, markJobFailed, setJobDecision } from '../db/jobs';
+import { releaseSendSlot } from '../db/rate-limits';
 import type { Stage } from '../domain/stages';
 import type { ActivityDeps } from './deps';
 
@@ -8,24 +10,50 @@ export interface OutcomeInput {
   userId: string;
   stage: Stage;
   reason: string | null;
+  reply?: { text: string; confidence: number } | null;
+  /** Who decided the reply's fate: autopilot, reviewer:<id>, … */
+  decidedBy?: string | null;
 }
 
-/** The final stage on the message row (what the API shows once the workflow has closed) and in the audit log. */
+/**
+ * Step 9: the final stage and the reply on the message row (what the API shows once the workflow has closed),
+ * the job's decision, and the audit log. An unsent reply's job is cancelled (or failed) and its rate-limit slot
+ * given back. Idempotent: a retried attempt finds the stage already set and writes no second audit entry.
+ */
 export function createRecordOutcome({ db, logger }: ActivityDeps) {
   return async function recordOutcome(input: OutcomeInput): Promise<void> {
     const client = await db.connect();
     try {
       await client.query('BEGIN');
-      // A retried attempt finds the stage already set and writes no second audit entry.
       const changed = await setEventStage(client, input.userId, input.eventId, input.stage, input.reason);
-      if (changed) await appendAudit(client, {
-        userId: input.userId,
-        actor: 'workflow',
-        action: `event.${input.stage}`,
-        subjectType: 'message_event',
-        subjectId: input.eventId,
-        details: { reason: input.reason },
-      });
+      if (input.reply) {
+        await client.query(`UPDATE message_events SET reply_text = $3, reply_confidence = $4 WHERE user_id = $1 AND id = $2`, [
+          input.userId,
+          input.eventId,
+          input.reply.text || null,
+          input.reply.confidence,
+        ]);
+      }
+      if (input.decidedBy) await setJobDecision(client, input.userId, input.eventId, input.decidedBy, input.reason);
+      if (input.stage === 'failed') await markJobFailed(client, input.userId, input.eventId, input.reason ?? 'failed');
+      else if (input.stage !== 'sent') await cancelJob(client, input.userId, input.eventId, input.reason ?? input.stage);
+      if (input.stage !== 'sent') {
+        await client.query(
+          `UPDATE review_tasks SET status = 'cancelled', decided_by = 'workflow', decision_reason = $3, decided_at = now()
+            WHERE user_id = $1 AND message_event_id = $2 AND status = 'open'`,
+          [input.userId, input.eventId, input.reason],
+        );
+      }
+      if (changed) {
+        await appendAudit(client, {
+          userId: input.userId,
+          actor: input.decidedBy ?? 'workflow',
+          action: `event.${input.stage}`,
+          subjectType: 'message_event',
+          subjectId: input.eventId,
+          details: { reason: input.reason, confidence: input.reply?.confidence ?? null },
+        });
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -33,6 +61,7 @@ export function createRecordOutcome({ db, logger }: ActivityDeps) {
     } finally {
       client.release();
     }
+    if (input.stage !== 'sent') await releaseSendSlot(db, input.userId, input.eventId);
     logger.info({ event: 'event.outcome', eventId: input.eventId, stage: input.stage, reason: input.reason });
   };
 }

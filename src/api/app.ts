@@ -4,12 +4,17 @@ import { requireApiKey } from './auth';
 import { provideDeps, type ApiDeps, type ApiEnv } from './deps';
 import { ApiError, errorBody, handleError } from './errors';
 import { events } from './events';
+import { experiments } from './experiments';
 import { health } from './health';
+import { outbox } from './outbox';
+import { reviews } from './reviews';
+import { createSettingsRoutes } from './settings';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The HTTP API. Built from its dependencies so tests call `app.request(...)` against real ones. */
 export function createApp(deps: ApiDeps) {
+  const settingsRoutes = createSettingsRoutes(deps.confidenceThreshold);
   const v1 = new Hono<ApiEnv>()
     .use(requireApiKey)
     .use(
@@ -20,7 +25,12 @@ export function createApp(deps: ApiDeps) {
         },
       }),
     )
-    .route('/events', events);
+    .route('/events', events)
+    .route('/reviews', reviews)
+    .route('/settings', settingsRoutes.settings)
+    .route('/contacts', settingsRoutes.contacts)
+    .route('/experiments', experiments)
+    .route('/outbox', outbox);
 
   return new Hono<ApiEnv>()
     .use(provideDeps(deps))

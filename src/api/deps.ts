@@ -8,6 +8,8 @@ export interface ApiDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  /** The installation's AUTOPILOT_CONFIDENCE_THRESHOLD, shown beside a user's own. */
+  confidenceThreshold: number;
 }
 
 export interface ApiEnv {

@@ -2,6 +2,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { findEvent, insertInboundEvent } from '../db/events';
+import { findJobByEvent } from '../db/jobs';
+import { latestReviewForEvent } from '../db/reviews';
 import { CHANNELS } from '../domain/channels';
 import { normalizeHandle } from '../domain/contact-handle';
 import type { Stage } from '../domain/stages';
@@ -10,6 +12,7 @@ import { startAutopilot } from '../temporal/start';
 import { stateQuery } from '../workflows';
 import type { ApiDeps, ApiEnv } from './deps';
 import { errorBody, notFound } from './errors';
+import { isUuid } from './ids';
 import { validate } from './validation';
 
 export const MAX_TEXT_BYTES = 64 * 1024;
@@ -51,7 +54,7 @@ export const InboundEventSchema = z
     return { ...event, contact: { ...event.contact, handle: handle.handle } };
   });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 
 /** The stage from the running workflow's `state` query; once it has closed, the database has the final word. */
 async function currentStage(deps: ApiDeps, workflowId: string | null, stored: { stage: Stage; reason: string | null }) {
@@ -99,10 +102,12 @@ export const events = new Hono<ApiEnv>()
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id');
-    if (!UUID.test(id)) throw notFound('event');
+    if (!isUuid(id)) throw notFound('event');
     const event = await findEvent(c.var.deps.db, c.var.userId, id);
     if (!event) throw notFound('event');
     const stage = await currentStage(c.var.deps, event.workflowId, { stage: event.stage, reason: event.stageReason });
+    const job = await findJobByEvent(c.var.deps.db, c.var.userId, event.id);
+    const review = await latestReviewForEvent(c.var.deps.db, c.var.userId, event.id);
     return c.json({
       id: event.id,
       workflowId: event.workflowId,
@@ -116,6 +121,22 @@ export const events = new Hono<ApiEnv>()
       stage: stage.stage,
       stageReason: stage.reason,
       stageSource: stage.source,
-      reply: event.replyText === null ? null : { text: event.replyText, confidence: event.replyConfidence },
+      reply: job
+        ? {
+            text: job.replyText,
+            confidence: event.replyConfidence ?? job.confidence,
+            status: job.status,
+            scheduledFor: job.scheduledFor?.toISOString() ?? null,
+            sentAt: job.sentAt?.toISOString() ?? null,
+            providerMessageId: job.providerMessageId,
+            decidedBy: job.decidedBy,
+            // true: recorded in the sandbox outbox (GET /v1/outbox), not delivered
+            sandbox: job.sandbox,
+            variantId: job.variantId,
+          }
+        : event.replyText === null
+          ? null
+          : { text: event.replyText, confidence: event.replyConfidence },
+      review: review ? { id: review.id, status: review.status, reason: review.reason, deadline: review.deadline.toISOString() } : null,
     });
   });

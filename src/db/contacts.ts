@@ -58,3 +58,32 @@ export async function isOptedOut(db: Pool | PoolClient, userId: string, contactI
   );
   return (rowCount ?? 0) > 0;
 }
+
+export async function findContact(db: Pool | PoolClient, userId: string, contactId: string): Promise<ContactRow | undefined> {
+  const { rows } = await db.query(
+    `SELECT id, user_id, channel, handle, name, timezone, preferred_contact_hour FROM contacts WHERE user_id = $1 AND id = $2`,
+    [userId, contactId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      id: row.id,
+      userId: row.user_id,
+      channel: row.channel,
+      handle: row.handle,
+      name: row.name,
+      timezone: row.timezone,
+      preferredContactHour: row.preferred_contact_hour,
+    }
+  );
+}
+
+/** When this contact's past messages arrived, newest first (for the hour they usually reply at). */
+export async function inboundTimes(db: Pool | PoolClient, userId: string, contactId: string, limit = 50): Promise<Date[]> {
+  const { rows } = await db.query<{ occurred_at: Date }>(
+    `SELECT occurred_at FROM message_events
+      WHERE user_id = $1 AND contact_id = $2 AND direction = 'inbound' ORDER BY occurred_at DESC LIMIT $3`,
+    [userId, contactId, limit],
+  );
+  return rows.map((r) => r.occurred_at);
+}

@@ -7,7 +7,15 @@ interface SettingsRow {
   channels: AutopilotSettings['channels'];
   max_auto_replies_per_day: number;
   is_active: boolean;
+  confidence_threshold: number | null;
+  send_timing: AutopilotSettings['sendTiming'];
+  sending_hours_start: number;
+  sending_hours_end: number;
+  templates: AutopilotSettings['templates'];
 }
+
+const COLUMNS = `contact_id, mode, channels, max_auto_replies_per_day, is_active, confidence_threshold, send_timing,
+  sending_hours_start, sending_hours_end, templates`;
 
 function toSettings(row: SettingsRow): AutopilotSettings {
   return {
@@ -15,6 +23,10 @@ function toSettings(row: SettingsRow): AutopilotSettings {
     channels: row.channels,
     maxAutoRepliesPerDay: row.max_auto_replies_per_day,
     isActive: row.is_active,
+    confidenceThreshold: row.confidence_threshold,
+    sendTiming: row.send_timing,
+    sendingHours: { start: row.sending_hours_start, end: row.sending_hours_end },
+    templates: row.templates,
   };
 }
 
@@ -22,12 +34,10 @@ function toSettings(row: SettingsRow): AutopilotSettings {
 export async function loadSettingsRows(
   db: Pool | PoolClient,
   userId: string,
-  contactId: string,
+  contactId: string | null,
 ): Promise<{ contact?: AutopilotSettings; user?: AutopilotSettings }> {
   const { rows } = await db.query<SettingsRow>(
-    `SELECT contact_id, mode, channels, max_auto_replies_per_day, is_active
-     FROM autopilot_settings
-     WHERE user_id = $1 AND (contact_id IS NULL OR contact_id = $2)`,
+    `SELECT ${COLUMNS} FROM autopilot_settings WHERE user_id = $1 AND (contact_id IS NULL OR contact_id = $2)`,
     [userId, contactId],
   );
   const contact = rows.find((r) => r.contact_id !== null);
@@ -35,31 +45,31 @@ export async function loadSettingsRows(
   return { contact: contact && toSettings(contact), user: user && toSettings(user) };
 }
 
-export async function upsertUserSettings(db: Pool | PoolClient, userId: string, settings: AutopilotSettings): Promise<void> {
+/** Writes the user's default row (contactId null) or a contact's override row. */
+export async function saveSettings(db: Pool | PoolClient, userId: string, contactId: string | null, s: AutopilotSettings): Promise<void> {
+  const values = [
+    userId,
+    contactId,
+    s.mode,
+    s.channels,
+    s.maxAutoRepliesPerDay,
+    s.isActive,
+    s.confidenceThreshold,
+    s.sendTiming,
+    s.sendingHours.start,
+    s.sendingHours.end,
+    JSON.stringify(s.templates),
+  ];
+  const conflict = contactId === null ? '(user_id) WHERE contact_id IS NULL' : '(user_id, contact_id) WHERE contact_id IS NOT NULL';
   await db.query(
-    `INSERT INTO autopilot_settings (user_id, mode, channels, max_auto_replies_per_day, is_active)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (user_id) WHERE contact_id IS NULL DO UPDATE
-       SET mode = EXCLUDED.mode, channels = EXCLUDED.channels,
-           max_auto_replies_per_day = EXCLUDED.max_auto_replies_per_day, is_active = EXCLUDED.is_active,
-           updated_at = now()`,
-    [userId, settings.mode, settings.channels, settings.maxAutoRepliesPerDay, settings.isActive],
-  );
-}
-
-export async function upsertContactSettings(
-  db: Pool | PoolClient,
-  userId: string,
-  contactId: string,
-  settings: AutopilotSettings,
-): Promise<void> {
-  await db.query(
-    `INSERT INTO autopilot_settings (user_id, contact_id, mode, channels, max_auto_replies_per_day, is_active)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (user_id, contact_id) WHERE contact_id IS NOT NULL DO UPDATE
-       SET mode = EXCLUDED.mode, channels = EXCLUDED.channels,
-           max_auto_replies_per_day = EXCLUDED.max_auto_replies_per_day, is_active = EXCLUDED.is_active,
-           updated_at = now()`,
-    [userId, contactId, settings.mode, settings.channels, settings.maxAutoRepliesPerDay, settings.isActive],
+    `INSERT INTO autopilot_settings (user_id, contact_id, mode, channels, max_auto_replies_per_day, is_active,
+       confidence_threshold, send_timing, sending_hours_start, sending_hours_end, templates)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT ${conflict} DO UPDATE SET
+       mode = EXCLUDED.mode, channels = EXCLUDED.channels, max_auto_replies_per_day = EXCLUDED.max_auto_replies_per_day,
+       is_active = EXCLUDED.is_active, confidence_threshold = EXCLUDED.confidence_threshold,
+       send_timing = EXCLUDED.send_timing, sending_hours_start = EXCLUDED.sending_hours_start,
+       sending_hours_end = EXCLUDED.sending_hours_end, templates = EXCLUDED.templates, updated_at = now()`,
+    values,
   );
 }

@@ -1,5 +1,7 @@
 import type { Channel } from './channels';
 import { CHANNELS } from './channels';
+import type { SendingHours, SendTiming } from './send-time';
+import type { TemplateSet } from './templates';
 
 export const MODES = ['assist', 'one_click', 'auto'] as const;
 export type Mode = (typeof MODES)[number];
@@ -9,6 +11,11 @@ export interface AutopilotSettings {
   channels: Channel[];
   maxAutoRepliesPerDay: number;
   isActive: boolean;
+  /** null: the installation's AUTOPILOT_CONFIDENCE_THRESHOLD. */
+  confidenceThreshold: number | null;
+  sendTiming: SendTiming;
+  sendingHours: SendingHours;
+  templates: TemplateSet;
 }
 
 /** What a user has before they configure anything: the autopilot drafts, a human decides. */
@@ -17,6 +24,10 @@ export const DEFAULT_SETTINGS: AutopilotSettings = {
   channels: [...CHANNELS],
   maxAutoRepliesPerDay: 20,
   isActive: true,
+  confidenceThreshold: null,
+  sendTiming: 'best_time',
+  sendingHours: { start: 8, end: 20 },
+  templates: {},
 };
 
 export type SettingsSource = 'contact' | 'user' | 'default';

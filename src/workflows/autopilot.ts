@@ -1,5 +1,10 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
   defineQuery,
+  defineSignal,
+  defineUpdate,
   log,
   proxyActivities,
   setCurrentDetails,
@@ -7,22 +12,71 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { GeneratedReply } from '../activities/generate-reply';
+import type { SendPlanResult } from '../activities/plan-send';
+import { decideRoute, type Decision } from '../domain/gating';
+import type { GateResult } from '../domain/quality-gates';
+import { NON_RETRYABLE_SEND_ERRORS } from '../domain/send-errors';
 import type { Stage } from '../domain/stages';
-import { AutopilotContact, AutopilotStage } from './search-attributes';
-import type { AutopilotInput, AutopilotState } from './types';
+import { AutopilotConfidence, AutopilotContact, AutopilotSendAt, AutopilotStage } from './search-attributes';
+import type {
+  ApproveSignal,
+  AutopilotInput,
+  AutopilotState,
+  CancelSignal,
+  DecisionOutcome,
+  ReviewDecision,
+  SkipSignal,
+} from './types';
 
 export const stateQuery = defineQuery<AutopilotState>('state');
+export const approveSignal = defineSignal<[ApproveSignal]>('approve');
+export const skipSignal = defineSignal<[SkipSignal]>('skip');
+export const cancelSignal = defineSignal<[CancelSignal]>('cancel');
+export const decideUpdate = defineUpdate<DecisionOutcome, [ReviewDecision]>('decide');
 
-// Recording is idempotent (upserts keyed by the event), so it may retry for a while: a database restart must
-// not lose the message.
-const { recordInbound, recordOutcome } = proxyActivities<ReturnType<typeof createActivities>>({
+type Activities = ReturnType<typeof createActivities>;
+
+// Database work is idempotent (upserts keyed by the event), so it may retry for a while: a database restart
+// must not lose the message.
+const db = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['EventNotFound'] },
 });
+
+// A model that times out or answers 5xx is retried three times, then the reply goes to a human.
+const model = proxyActivities<Activities>({
+  startToCloseTimeout: '90 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['EventNotFound'] },
+});
+
+// A prospect-visible send never retries unboundedly: three attempts with exponential backoff (a provider's
+// Retry-After overrides the interval), never for errors that cannot succeed.
+const send = proxyActivities<Activities>({
+  startToCloseTimeout: '60 seconds',
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: NON_RETRYABLE_SEND_ERRORS,
+  },
+});
+
+const MAX_REVIEW_ROUNDS = 5;
+
+function failureType(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.type ?? 'ApplicationFailure';
+  if (err instanceof ActivityFailure) return err.cause?.name ?? 'ActivityFailure';
+  return (err as Error).name ?? 'Error';
+}
 
 function describe(state: AutopilotState): string {
   const lines = [`**Stage:** ${state.stage}${state.reason ? ` (${state.reason})` : ''}`, `**Channel:** ${state.channel}`];
   if (state.mode) lines.push(`**Mode:** ${state.mode} (settings from ${state.settingsSource})`);
+  if (state.intent) lines.push(`**Intent:** ${state.intent}, confidence ${state.confidence?.toFixed(2)}`);
+  if (state.reviewId) lines.push(`**Review:** ${state.reviewId} (${state.reviewReason}), expires ${state.reviewDeadline}`);
+  if (state.sendAt) lines.push(`**Send at:** ${state.sendAt}`);
   lines.push(`**Event:** ${state.eventId}`);
   return lines.join('\n\n');
 }
@@ -35,7 +89,50 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     channel: input.channel,
     updatedAt: new Date().toISOString(),
   };
+  let cancelled: CancelSignal | undefined;
+  let reviewOpen = false;
+  let pending: { decision: ReviewDecision; seq: number } | undefined;
+  let decisionSeq = 0;
+  const outcomes = new Map<number, DecisionOutcome>();
+  // Signal handlers change these between awaits; reading through a function keeps TypeScript from narrowing them.
+  const cancelledNow = () => cancelled;
+  const pendingNow = () => pending;
+
   setHandler(stateQuery, () => state);
+  setHandler(cancelSignal, (signal) => {
+    cancelled ??= { reason: signal.reason || 'cancelled', by: signal.by };
+  });
+  const accept = (decision: ReviewDecision): number | undefined => {
+    if (!reviewOpen || pending) {
+      log.warn('autopilot.decision_ignored', { decision: decision.decision, reviewOpen, alreadyDecided: pending !== undefined });
+      return undefined;
+    }
+    decisionSeq += 1;
+    pending = { decision, seq: decisionSeq };
+    return decisionSeq;
+  };
+  setHandler(approveSignal, (s) => void accept({ decision: 'approve', text: s.text, reviewer: s.reviewer }));
+  setHandler(skipSignal, (s) => void accept({ decision: 'skip', reason: s.reason, reviewer: s.reviewer }));
+  setHandler(
+    decideUpdate,
+    async (decision) => {
+      const seq = accept(decision)!;
+      await condition(() => outcomes.has(seq));
+      return outcomes.get(seq)!;
+    },
+    {
+      validator: (decision) => {
+        if (decision.decision !== 'approve' && decision.decision !== 'skip') {
+          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'decision must be approve or skip' });
+        }
+        if (decision.decision === 'approve' && decision.text !== undefined && decision.text.trim() === '') {
+          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'an edited text must not be empty' });
+        }
+        if (pending) throw ApplicationFailure.create({ type: 'ReviewAlreadyDecided', message: 'this review has already been decided' });
+        if (!reviewOpen) throw ApplicationFailure.create({ type: 'ReviewNotOpen', message: 'no review is open for this reply (expired, decided or not needed)' });
+      },
+    },
+  );
 
   const advance = (stage: Stage, changes: Partial<AutopilotState> = {}) => {
     state = { ...state, ...changes, stage, updatedAt: new Date().toISOString() };
@@ -43,9 +140,19 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     setCurrentDetails(describe(state));
   };
 
+  let reply: GeneratedReply | undefined;
+  let decidedBy: string | undefined;
+  let text = ''; // the reply as it stands: the draft, or a reviewer's edit
   const finish = async (stage: Stage, reason: string | undefined) => {
-    await recordOutcome.executeWithOptions({ summary: `record outcome: ${stage}` }, [
-      { eventId: input.eventId, userId: input.userId, stage, reason: reason ?? null },
+    await db.recordOutcome.executeWithOptions({ summary: `record outcome: ${stage}` }, [
+      {
+        eventId: input.eventId,
+        userId: input.userId,
+        stage,
+        reason: reason ?? null,
+        reply: reply ? { text, confidence: reply.confidence } : null,
+        decidedBy: decidedBy ?? null,
+      },
     ]);
     advance(stage, { reason });
     log.info('autopilot.finished', { stage, reason });
@@ -53,16 +160,201 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
   };
 
   setCurrentDetails(describe(state));
-  const inbound = await recordInbound.executeWithOptions(
-    { summary: 'record message, resolve settings, check opt-out' },
-    [input],
-  );
-  upsertSearchAttributes([{ key: AutopilotContact, value: inbound.contactId }]);
-  advance('received', { contactId: inbound.contactId, settingsSource: inbound.settingsSource, mode: inbound.settings.mode });
+  const inbound = await db.recordInbound.executeWithOptions({ summary: 'record message, resolve settings, check opt-out' }, [input]);
+  const contactId = inbound.contactId;
+  upsertSearchAttributes([{ key: AutopilotContact, value: contactId }]);
+  advance('received', { contactId, settingsSource: inbound.settingsSource, mode: inbound.settings.mode });
 
-  if (inbound.optOut.optOut) return finish('opted_out', `opt_out_${inbound.optOut.rule}`);
+  const supersede = (reason: string) =>
+    db.supersedeOlder.executeWithOptions({ summary: 'cancel older pending replies to this contact' }, [
+      { userId: input.userId, eventId: input.eventId, contactId, channel: input.channel, reason },
+    ]);
+
+  if (inbound.optOut.optOut) {
+    await supersede('contact_opted_out');
+    return finish('opted_out', `opt_out_${inbound.optOut.rule}`);
+  }
   if (!inbound.eligibility.eligible) return finish('skipped', inbound.eligibility.reason);
+  const superseded = await supersede('superseded');
+  if (superseded.newerEventId) return finish('cancelled', 'superseded');
+  if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
 
-  // The reply pipeline continues from here.
-  return finish('received', undefined);
+  // 3 generate
+  advance('generating');
+  try {
+    reply = await model.generateReply.executeWithOptions({ summary: 'draft the reply' }, [
+      { userId: input.userId, eventId: input.eventId, templates: inbound.settings.templates },
+    ]);
+  } catch (err) {
+    reply = {
+      text: '',
+      confidence: 0,
+      intent: 'unclear',
+      language: 'en',
+      detectedAction: 'unclear',
+      reasoning: 'the model failed',
+      model: 'unknown',
+      modelError: failureType(err).replace(/^ModelError\./, ''),
+    };
+  }
+  upsertSearchAttributes([{ key: AutopilotConfidence, value: reply.confidence }]);
+  state = { ...state, intent: reply.intent, confidence: reply.confidence };
+  if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
+
+  // 4 gates, 5 route
+  const check = (text: string) =>
+    db.checkQuality.executeWithOptions({ summary: 'quality gates' }, [{ userId: input.userId, contactId, channel: input.channel, text }]);
+  let quality = reply.modelError ? undefined : await check(reply.text);
+  if (quality?.optedOut) return finish('skipped', 'contact_opted_out');
+  let gates: GateResult[] = quality?.gates ?? [];
+  let route: Decision = decideRoute({
+    mode: inbound.settings.mode,
+    confidence: reply.confidence,
+    threshold: inbound.confidenceThreshold,
+    gates,
+    autoRepliesToday: quality?.autoRepliesToday ?? 0,
+    maxAutoRepliesPerDay: inbound.settings.maxAutoRepliesPerDay,
+    modelError: reply.modelError !== undefined,
+  });
+
+  text = reply.text;
+  const plan = (forText: string) =>
+    db.planSend.executeWithOptions({ summary: 'plan the send time and reserve a rate-limit slot' }, [
+      {
+        userId: input.userId,
+        eventId: input.eventId,
+        contactId,
+        timing: inbound.settings.sendTiming,
+        sendingHours: inbound.settings.sendingHours,
+        reply: { ...reply!, text: forText },
+        gates,
+      },
+    ]);
+  let planned: SendPlanResult | undefined;
+  let plannedAt = 0; // workflow time when the plan was made: the wait is what remains of its delay
+  if (route.route === 'auto_send' || route.oneClick) {
+    planned = await plan(text);
+    plannedAt = Date.now();
+    if (!planned.ok) route = { route: 'review', reason: 'outside_window', oneClick: false };
+  }
+
+  if (route.route === 'auto_send') {
+    decidedBy = 'autopilot';
+  } else {
+    let reason: string = route.reason === 'gate_failed' ? `gate_failed:${gates.find((g) => !g.passed)?.reason}` : route.reason;
+    let oneClick = route.oneClick;
+    for (let round = 1; ; round++) {
+      if (round > MAX_REVIEW_ROUNDS) return finish('skipped', 'too_many_review_rounds');
+      const review = await db.openReviewTask.executeWithOptions({ summary: `open review (${reason})` }, [
+        {
+          userId: input.userId,
+          eventId: input.eventId,
+          round,
+          reason,
+          draftText: text || null,
+          confidence: reply.confidence,
+          oneClick,
+          plannedSendAt: planned?.ok ? new Date(planned.sendAt) : null,
+          intent: reply.intent,
+          gateResults: gates,
+          channel: input.channel,
+          contactId,
+          ttlMs: inbound.reviewTtlMs,
+        },
+      ]);
+      advance('awaiting_review', { reason, reviewId: review.reviewId, reviewDeadline: review.deadline, reviewReason: reason, oneClick });
+      pending = undefined;
+      reviewOpen = true;
+      const decided = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
+      reviewOpen = false;
+      const taken = pendingNow();
+      const settle = (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome);
+
+      const stop = cancelledNow();
+      if (stop) {
+        settle({ outcome: 'cancelled', reason: stop.reason });
+        return finish('cancelled', stop.reason);
+      }
+      if (!decided || !taken) {
+        await db.closeReviewTask.executeWithOptions({ summary: 'review expired' }, [
+          { userId: input.userId, reviewId: review.reviewId, status: 'expired', decidedBy: 'workflow', reason: 'review_expired' },
+        ]);
+        return finish('skipped', 'review_expired');
+      }
+      const { decision } = taken;
+      const reviewer = decision.reviewer ? `reviewer:${decision.reviewer}` : 'reviewer';
+      if (decision.decision === 'skip') {
+        const skipReason = decision.reason?.trim() || 'skipped_by_reviewer';
+        await db.closeReviewTask.executeWithOptions({ summary: 'review skipped' }, [
+          { userId: input.userId, reviewId: review.reviewId, status: 'skipped', decidedBy: reviewer, reason: skipReason },
+        ]);
+        decidedBy = reviewer;
+        settle({ outcome: 'skipped', reason: skipReason });
+        return finish('skipped', skipReason);
+      }
+
+      const edited = decision.text !== undefined && decision.text !== text;
+      if (edited) {
+        // An edited text passes the gates again.
+        text = decision.text!;
+        quality = await check(text);
+        gates = quality.gates;
+        if (quality.optedOut) {
+          settle({ outcome: 'skipped', reason: 'contact_opted_out' });
+          return finish('skipped', 'contact_opted_out');
+        }
+      }
+      if (!text.trim() || (quality && !quality.passed)) {
+        const failed = quality?.gates.find((g) => !g.passed);
+        reason = failed ? `gate_failed:${failed.reason}` : 'empty_reply';
+        await db.closeReviewTask.executeWithOptions({ summary: 'approval blocked by a gate' }, [
+          { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: text, decidedBy: reviewer, reason: `blocked:${reason}` },
+        ]);
+        // The next round's review id is only known once it is open; the outcome names the one that blocked.
+        settle({ outcome: 'blocked', reason, reviewId: review.reviewId });
+        oneClick = false;
+        continue;
+      }
+      await db.closeReviewTask.executeWithOptions({ summary: 'review approved' }, [
+        { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: edited ? text : null, decidedBy: reviewer, reason: null },
+      ]);
+      decidedBy = reviewer;
+      if (!planned?.ok || edited) {
+        planned = await plan(text);
+        plannedAt = Date.now();
+      }
+      if (!planned.ok) {
+        settle({ outcome: 'skipped', reason: 'outside_window' });
+        return finish('skipped', 'outside_window');
+      }
+      settle({ outcome: 'scheduled', sendAt: planned.sendAt });
+      break;
+    }
+  }
+  if (!planned?.ok) return finish('failed', 'not_planned');
+
+  // 7 the durable wait
+  upsertSearchAttributes([{ key: AutopilotSendAt, value: new Date(planned.sendAt) }]);
+  advance('scheduled', { reason: undefined, sendAt: planned.sendAt, decidedBy });
+  const delay = Math.max(0, planned.delayMs - (Date.now() - plannedAt));
+  if (await condition(() => cancelledNow() !== undefined, delay)) return finish('cancelled', cancelledNow()!.reason);
+
+  // The world may have changed while we slept: the gates and the opt-out once more.
+  const final = await check(text);
+  if (final.optedOut) return finish('cancelled', 'contact_opted_out');
+  const failed = final.gates.find((g) => !g.passed);
+  if (failed) return finish('skipped', `gate_failed:${failed.reason}`);
+  if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
+
+  // 8 send
+  advance('sending');
+  try {
+    const sent = await send.sendReply.executeWithOptions({ summary: `send via ${input.channel}` }, [
+      { userId: input.userId, eventId: input.eventId, text, humanApproved: decidedBy !== 'autopilot' },
+    ]);
+    state = { ...state, sandbox: sent.sandbox };
+  } catch (err) {
+    return finish('failed', `send_failed:${failureType(err)}`);
+  }
+  return finish('sent', undefined);
 }

@@ -1,1 +1,1 @@
-export { autopilotWorkflow, stateQuery } from './autopilot';
+export { approveSignal, autopilotWorkflow, cancelSignal, decideUpdate, skipSignal, stateQuery } from './autopilot';

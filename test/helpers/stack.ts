@@ -4,7 +4,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { addApiKey, generateApiKey, upsertUser } from '../../src/db/users';
 import { createLogger } from '../../src/logger';
 import { startApiServer } from '../../src/server';
-import { createWorker, installTemporalRuntime } from '../../src/worker';
+import type { ActivityDeps } from '../../src/activities';
+import { loadConfig } from '../../src/config';
+import { activityDepsFromConfig, createWorker, installTemporalRuntime } from '../../src/worker';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testServers } from './servers';
 import { waitFor } from './wait';
@@ -30,25 +32,33 @@ export interface Stack {
  * The production wiring on the shared servers: a fresh database, a worker on its own task queue, and the API
  * on a real port, reached over HTTP.
  */
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Environment variables for the stack's config (as an operator would set them). */
+  env?: Record<string, string>;
+  /** Replace parts of the activities' dependencies (a clock set to a chosen moment, a crashing adapter…). */
+  deps?: (deps: ActivityDeps) => Partial<ActivityDeps>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const servers = testServers();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { component: 'test' });
   installTemporalRuntime();
+  const config = loadConfig({ ...options.env });
   const database = await createTestDatabase();
   const taskQueue = `test-${crypto.randomUUID()}`;
+  const clientConnection = await Connection.connect({ address: servers.temporalAddress });
+  const temporal = new Client({ connection: clientConnection, namespace: 'default' });
+  const base = activityDepsFromConfig(config, { db: database.pool, logger, temporal });
   const workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
   const worker = await createWorker({
     connection: workerConnection,
     namespace: 'default',
     taskQueue,
-    db: database.pool,
-    logger,
+    deps: { ...base, ...options.deps?.(base) },
     workflowBundle: { codePath: servers.workflowBundlePath },
   });
   const running = worker.run();
-  const clientConnection = await Connection.connect({ address: servers.temporalAddress });
-  const temporal = new Client({ connection: clientConnection, namespace: 'default' });
-  const api = await startApiServer({ db: database.pool, temporal, taskQueue, logger }, '127.0.0.1', 0);
+  const api = await startApiServer({ db: database.pool, temporal, taskQueue, logger, confidenceThreshold: config.confidenceThreshold }, '127.0.0.1', 0);
 
   const createUser = async (): Promise<TestUser> => {
     const id = await upsertUser(database.pool, { slug: `user-${crypto.randomUUID()}`, name: 'Test user' });
@@ -83,7 +93,7 @@ export async function startStack(): Promise<Stack> {
     waitForStage: (eventId, stage, key) =>
       waitFor(async () => {
         const { body } = await request('GET', `/v1/events/${eventId}`, { key });
-        return body?.stage === stage && body?.stageSource === 'database' ? body : undefined;
+        return body?.stage === stage ? body : undefined;
       }, `event ${eventId} to reach stage ${stage}`),
     close: async () => {
       await api.close();

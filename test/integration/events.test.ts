@@ -21,7 +21,8 @@ function inbound(overrides: Record<string, unknown> = {}) {
   return {
     channel: 'whatsapp',
     externalId: `wamid.test-${Date.now()}-${counter}`,
-    contact: { handle: '+49 170 1234567', name: 'Erika Mustermann', timezone: 'Europe/Berlin' },
+    // a contact per message: a newer message from the same contact would supersede the older one's reply
+    contact: { handle: `+49 170 ${1000000 + counter}`, name: 'Erika Mustermann', timezone: 'Europe/Berlin' },
     text: 'Hallo, was kostet das Pro-Paket?',
     ...overrides,
   };
@@ -45,15 +46,15 @@ describe('POST /v1/events', () => {
     expect(posted.status).toBe(202);
     expect(posted.body).toEqual({ eventId: expect.any(String), workflowId: expect.stringMatching(/^autopilot\/whatsapp\//), duplicate: false });
 
-    const read = await stack.waitForStage(posted.body.eventId, 'received');
+    const read = await stack.waitForStage(posted.body.eventId, 'awaiting_review');
     expect(read).toMatchObject({
       id: posted.body.eventId,
       workflowId: posted.body.workflowId,
       channel: 'whatsapp',
       externalId: event.externalId,
       text: event.text,
-      contact: { id: expect.any(String), handle: '491701234567', name: 'Erika Mustermann', timezone: 'Europe/Berlin' },
-      stage: 'received',
+      contact: { id: expect.any(String), handle: `49170${1000000 + counter}`, name: 'Erika Mustermann', timezone: 'Europe/Berlin' },
+      stage: 'awaiting_review',
       reply: null,
     });
 
@@ -61,24 +62,24 @@ describe('POST /v1/events', () => {
       read.contact.id,
       stack.user.id,
     ]);
-    expect(rows).toEqual([{ handle: '491701234567', name: 'Erika Mustermann', timezone: 'Europe/Berlin' }]);
+    expect(rows).toEqual([{ handle: `49170${1000000 + counter}`, name: 'Erika Mustermann', timezone: 'Europe/Berlin' }]);
   });
 
   it('keeps the stage and internal ids in search attributes, and no personal data in the id or attributes', async () => {
     const posted = await stack.request('POST', '/v1/events', { body: inbound() });
-    const read = await stack.waitForStage(posted.body.eventId, 'received');
+    const read = await stack.waitForStage(posted.body.eventId, 'awaiting_review');
     const description = await stack.temporal.workflow.getHandle(posted.body.workflowId).describe();
     const attributes = description.typedSearchAttributes;
-    expect(attributes.get(AutopilotStage)).toBe('received');
+    expect(attributes.get(AutopilotStage)).toBe('awaiting_review');
     expect(attributes.get(AutopilotChannel)).toBe('whatsapp');
     expect(attributes.get(AutopilotUser)).toBe(stack.user.id);
     expect(attributes.get(AutopilotContact)).toBe(read.contact.id);
     const visible = JSON.stringify({ id: posted.body.workflowId, attributes: description.searchAttributes });
-    expect(visible).not.toMatch(/1701234567|Erika|Mustermann|wamid/);
+    expect(visible).not.toMatch(new RegExp(`${1000000 + counter}|Erika|Mustermann|wamid`));
     expect(await description.staticSummary()).toContain('whatsapp');
     // the final stage is queryable from the workflow itself
     expect(await stack.temporal.workflow.getHandle(posted.body.workflowId).query<{ stage: string }>('state')).toMatchObject({
-      stage: 'received',
+      stage: 'awaiting_review',
     });
   });
 
@@ -89,7 +90,7 @@ describe('POST /v1/events', () => {
     expect(first.status).toBe(202);
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ eventId: first.body.eventId, workflowId: first.body.workflowId, duplicate: true });
-    await stack.waitForStage(first.body.eventId, 'received');
+    await stack.waitForStage(first.body.eventId, 'awaiting_review');
 
     const { rows } = await stack.db.query('SELECT count(*)::int AS n FROM message_events WHERE external_id = $1', [event.externalId]);
     expect(rows[0].n).toBe(1);
@@ -143,14 +144,15 @@ describe('POST /v1/events', () => {
   it("lets a contact's own settings override the user's default", async () => {
     const user = await stack.createUser();
     await stack.db.query(`INSERT INTO autopilot_settings (user_id, is_active) VALUES ($1, false)`, [user.id]);
-    const first = await stack.request('POST', '/v1/events', { body: inbound(), key: user.key });
+    const firstEvent = inbound();
+    const first = await stack.request('POST', '/v1/events', { body: firstEvent, key: user.key });
     const skipped = await stack.waitForStage(first.body.eventId, 'skipped', user.key);
     await stack.db.query(`INSERT INTO autopilot_settings (user_id, contact_id, mode, is_active) VALUES ($1, $2, 'auto', true)`, [
       user.id,
       skipped.contact.id,
     ]);
-    const second = await stack.request('POST', '/v1/events', { body: inbound(), key: user.key });
-    await stack.waitForStage(second.body.eventId, 'received', user.key);
+    const second = await stack.request('POST', '/v1/events', { body: inbound({ contact: firstEvent.contact }), key: user.key });
+    await stack.waitForStage(second.body.eventId, 'scheduled', user.key);
     const state = await stack.temporal.workflow.getHandle(second.body.workflowId).query<{ mode: string; settingsSource: string }>('state');
     expect(state).toMatchObject({ mode: 'auto', settingsSource: 'contact' });
   });
@@ -199,7 +201,7 @@ describe('authentication and scoping', () => {
   it("answers 404 for another user's event", async () => {
     const event = inbound();
     const posted = await stack.request('POST', '/v1/events', { body: event });
-    await stack.waitForStage(posted.body.eventId, 'received');
+    await stack.waitForStage(posted.body.eventId, 'awaiting_review');
     const other = await stack.createUser();
     const read = await stack.request('GET', `/v1/events/${posted.body.eventId}`, { key: other.key });
     expect(read.status).toBe(404);
@@ -225,7 +227,7 @@ describe('health', () => {
 
   it('answers /readyz with 503 naming Postgres when the database does not answer', async () => {
     const deadDb = createPool(`postgres://nobody:nothing@127.0.0.1:${await freePort()}/none`);
-    const api = await startApiServer({ db: deadDb, temporal: stack.temporal, taskQueue: stack.taskQueue, logger: createLogger('silent') }, '127.0.0.1', 0);
+    const api = await startApiServer({ db: deadDb, temporal: stack.temporal, taskQueue: stack.taskQueue, logger: createLogger('silent'), confidenceThreshold: 0.85 }, '127.0.0.1', 0);
     try {
       const response = await fetch(`${api.url}/readyz`);
       expect(response.status).toBe(503);

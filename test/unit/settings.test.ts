@@ -1,7 +1,7 @@
 import { checkEligibility, DEFAULT_SETTINGS, resolveSettings, type AutopilotSettings } from '../../src/domain/settings';
 
-const user: AutopilotSettings = { mode: 'one_click', channels: ['email'], maxAutoRepliesPerDay: 5, isActive: true };
-const contact: AutopilotSettings = { mode: 'auto', channels: ['whatsapp'], maxAutoRepliesPerDay: 2, isActive: true };
+const user: AutopilotSettings = { ...DEFAULT_SETTINGS, mode: 'one_click', channels: ['email'], maxAutoRepliesPerDay: 5, isActive: true };
+const contact: AutopilotSettings = { ...DEFAULT_SETTINGS, mode: 'auto', channels: ['whatsapp'], maxAutoRepliesPerDay: 2, isActive: true };
 
 describe('resolveSettings', () => {
   it("prefers the contact's override", () => {

@@ -1,0 +1,91 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { findEvent } from '../db/events';
+import { findActiveExperiment, variantStats } from '../db/experiments';
+import { chooseVariant } from '../domain/ab';
+import { detectIntent } from '../domain/intent';
+import { firstNameOf, renderTemplate, type TemplateSet } from '../domain/templates';
+import { ModelError } from '../model/types';
+import type { ActivityDeps } from './deps';
+
+export interface GeneratedReply {
+  text: string;
+  confidence: number;
+  intent: string;
+  language: 'en' | 'de';
+  detectedAction: string;
+  reasoning: string;
+  model: string;
+  /** Set when the model produced nothing usable: the reply goes to review with this reason. */
+  modelError?: string;
+  experiment?: { experimentId: string; variantId: string; method: 'weighted' | 'thompson' };
+}
+
+/**
+ * Step 3: the reply and its confidence. A retryable model failure (timeout, 5xx) throws, so Temporal retries
+ * the activity with its bounded policy; a refusal or invalid output is returned as `modelError`. An active
+ * experiment for the detected intent picks the variant here, once: the choice is in this activity's recorded
+ * result, so a replay never draws again.
+ */
+export function createGenerateReply({ db, model, random, logger }: ActivityDeps) {
+  return async function generateReply(input: { userId: string; eventId: string; templates: TemplateSet }): Promise<GeneratedReply> {
+    const event = await findEvent(db, input.userId, input.eventId);
+    if (!event) throw ApplicationFailure.nonRetryable(`message event ${input.eventId} does not exist`, 'EventNotFound');
+    const intent = detectIntent(event.text);
+    const firstName = firstNameOf(event.contact.name);
+
+    let generated: GeneratedReply;
+    try {
+      const reply = await model.generate({
+        inboundText: event.text,
+        channel: event.channel,
+        contactFirstName: firstName,
+        language: intent.language,
+        intentHint: intent.intent,
+        templates: input.templates,
+      });
+      generated = {
+        text: reply.reply,
+        confidence: reply.confidence,
+        intent: reply.detectedAction,
+        language: intent.language,
+        detectedAction: reply.detectedAction,
+        reasoning: reply.reasoning,
+        model: model.name,
+      };
+    } catch (err) {
+      if (err instanceof ModelError && !err.retryable) {
+        logger.warn({ event: 'reply.model_error', eventId: input.eventId, reason: err.reason, model: model.name });
+        return {
+          text: '',
+          confidence: 0,
+          intent: intent.intent,
+          language: intent.language,
+          detectedAction: 'unclear',
+          reasoning: err.message,
+          model: model.name,
+          modelError: err.reason,
+        };
+      }
+      if (err instanceof ModelError) throw ApplicationFailure.retryable(err.message, `ModelError.${err.reason}`);
+      throw err;
+    }
+
+    const experiment = await findActiveExperiment(db, input.userId, generated.intent);
+    if (experiment && experiment.variants.length > 0) {
+      const stats = await variantStats(db, experiment.id, experiment.targetMetric);
+      const { variant, method } = chooseVariant(experiment, stats, random);
+      const template = variant.templates[generated.language] ?? variant.templates.en ?? variant.templates.de;
+      if (template) generated.text = renderTemplate(template, { firstName }, generated.language);
+      generated.experiment = { experimentId: experiment.id, variantId: variant.id, method };
+    }
+    logger.info({
+      event: 'reply.generated',
+      eventId: input.eventId,
+      model: model.name,
+      intent: generated.intent,
+      confidence: generated.confidence,
+      variantId: generated.experiment?.variantId,
+    });
+    return generated;
+  };
+}

@@ -1,0 +1,76 @@
+import { appendAudit } from '../db/audit';
+import { ApplicationFailure } from '@temporalio/activity';
+import { findEvent, setEventStage } from '../db/events';
+import { closeReview, openReview, type ReviewDraft, type ReviewStatus } from '../db/reviews';
+import type { ActivityDeps } from './deps';
+
+/** Step 5: a review task a human can act on (GET /v1/reviews); the event's stage becomes awaiting_review. */
+export function createOpenReviewTask({ db, clock, logger }: ActivityDeps) {
+  return async function openReviewTask(
+    input: Omit<ReviewDraft, 'deadline' | 'workflowId' | 'inboundText'> & { ttlMs: number },
+  ): Promise<{ reviewId: string; deadline: string }> {
+    const { ttlMs, ...draft } = input;
+    const event = await findEvent(db, draft.userId, draft.eventId);
+    if (!event) throw ApplicationFailure.nonRetryable(`message event ${draft.eventId} does not exist`, 'EventNotFound');
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      const review = await openReview(client, {
+        ...draft,
+        workflowId: event.workflowId ?? '',
+        inboundText: event.text,
+        deadline: new Date(clock.now().getTime() + ttlMs),
+      });
+      await setEventStage(client, draft.userId, draft.eventId, 'awaiting_review', draft.reason);
+      await appendAudit(client, {
+        userId: draft.userId,
+        actor: 'workflow',
+        action: 'review.opened',
+        subjectType: 'review_task',
+        subjectId: review.id,
+        details: { eventId: draft.eventId, reason: draft.reason, round: draft.round, confidence: draft.confidence, gates: draft.gateResults },
+      });
+      await client.query('COMMIT');
+      logger.info({ event: 'review.opened', reviewId: review.id, eventId: draft.eventId, reason: draft.reason });
+      return { reviewId: review.id, deadline: review.deadline.toISOString() };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+}
+
+export function createCloseReviewTask({ db, clock }: ActivityDeps) {
+  return async function closeReviewTask(input: {
+    userId: string;
+    reviewId: string;
+    status: Exclude<ReviewStatus, 'open'>;
+    finalText?: string | null;
+    decidedBy: string;
+    reason?: string | null;
+  }): Promise<void> {
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      const closed = await closeReview(client, input.userId, input.reviewId, { ...input, at: clock.now() });
+      if (closed) {
+        await appendAudit(client, {
+          userId: input.userId,
+          actor: input.decidedBy,
+          action: `review.${input.status}`,
+          subjectType: 'review_task',
+          subjectId: input.reviewId,
+          details: { reason: input.reason ?? null, edited: input.finalText != null },
+        });
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+}

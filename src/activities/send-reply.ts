@@ -1,0 +1,93 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { appendAudit } from '../db/audit';
+import { findContact } from '../db/contacts';
+import { findEvent } from '../db/events';
+import { trackResult } from '../db/experiments';
+import { claimJobForSending, markJobSent, recordJobError } from '../db/jobs';
+import { NonRetryableSendError, RateLimitedSendError, RetryableSendError } from '../channels/types';
+import type { ActivityDeps } from './deps';
+
+export interface SendOutcome {
+  providerMessageId: string;
+  sandbox: boolean;
+  adapter: string;
+  alreadySent: boolean;
+}
+
+/**
+ * Step 8: exactly one send. The job row moves pending → sending → sent; a retried attempt (after a crash
+ * mid-send) claims the same row and the adapter's send is idempotent per job id, so the lead gets one message.
+ * A job already sent returns its provider id without calling the adapter again.
+ */
+export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
+  return async function sendReply(input: { userId: string; eventId: string; text: string; humanApproved: boolean }): Promise<SendOutcome> {
+    const job = await claimJobForSending(db, input.userId, input.eventId);
+    if (!job) throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
+    const event = await findEvent(db, input.userId, input.eventId);
+    if (!event || !event.contactId) throw ApplicationFailure.nonRetryable('event or contact missing', 'JobNotSendable');
+    const adapter = channels.get(event.channel);
+    if (!adapter) throw ApplicationFailure.nonRetryable(`channel ${event.channel} is not connected`, 'ChannelNotConnected');
+    if (job.status === 'sent' && job.providerMessageId) {
+      return { providerMessageId: job.providerMessageId, sandbox: job.sandbox, adapter: adapter.name, alreadySent: true };
+    }
+    if (job.status !== 'sending') throw ApplicationFailure.nonRetryable(`job is ${job.status}`, 'JobNotSendable');
+
+    const contact = await findContact(db, input.userId, event.contactId);
+    if (!contact) throw ApplicationFailure.nonRetryable('contact missing', 'JobNotSendable');
+    const reply = {
+      jobId: job.id,
+      userId: input.userId,
+      channel: event.channel,
+      recipient: contact.handle,
+      text: input.text,
+      inReplyTo: { externalId: event.externalId, metadata: event.metadata },
+      humanApproved: input.humanApproved,
+    };
+    let result;
+    try {
+      adapter.validateRecipient(contact.handle);
+      result = await adapter.send(reply, adapter.prepare(reply));
+    } catch (err) {
+      await recordJobError(db, job.id, (err as Error).message);
+      if (err instanceof NonRetryableSendError) {
+        throw ApplicationFailure.create({ message: err.message, type: err.reason === 'invalid_recipient' ? 'InvalidRecipient' : 'NonRetryableSendError', nonRetryable: true, details: [err.reason] });
+      }
+      if (err instanceof RateLimitedSendError) {
+        throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });
+      }
+      if (err instanceof RetryableSendError) throw ApplicationFailure.retryable(err.message, 'RetryableSendError');
+      throw err;
+    }
+
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      await markJobSent(client, job.id, result.providerMessageId, result.sandbox, clock.now());
+      await client.query(
+        `INSERT INTO message_events (user_id, contact_id, channel, direction, external_id, content, occurred_at, stage, metadata)
+         VALUES ($1, $2, $3, 'outbound', $4, $5, $6, 'sent', $7)
+         ON CONFLICT (user_id, channel, direction, external_id) DO NOTHING`,
+        [input.userId, event.contactId, event.channel, result.providerMessageId, input.text, clock.now(), JSON.stringify({ replyTo: event.id, jobId: job.id, sandbox: result.sandbox })],
+      );
+      if (job.experimentId && job.variantId) {
+        await trackResult(client, { userId: input.userId, experimentId: job.experimentId, variantId: job.variantId, eventId: input.eventId, metric: 'sent' });
+      }
+      await appendAudit(client, {
+        userId: input.userId,
+        actor: adapter.name,
+        action: 'reply.sent',
+        subjectType: 'message_event',
+        subjectId: input.eventId,
+        details: { jobId: job.id, providerMessageId: result.providerMessageId, sandbox: result.sandbox, variantId: job.variantId },
+      });
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    logger.info({ event: 'reply.sent', eventId: input.eventId, jobId: job.id, adapter: adapter.name, sandbox: result.sandbox });
+    return { providerMessageId: result.providerMessageId, sandbox: result.sandbox, adapter: adapter.name, alreadySent: false };
+  };
+}

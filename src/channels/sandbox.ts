@@ -1,0 +1,38 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Channel } from '../domain/channels';
+import { CHANNEL_RULES } from '../domain/channel-rules';
+import { normalizeHandle } from '../domain/contact-handle';
+import { NonRetryableSendError, type ChannelAdapter, type ChannelFeature, type OutgoingReply, type PreparedMessage, type SendResult } from './types';
+
+/**
+ * Stands in for a channel that has no real transport yet: records the exact outgoing message in the `outbox`
+ * table, once per job (a unique key), and says so in every log line and in the API (`sandbox: true`).
+ */
+export function createSandboxAdapter(channel: Channel, deps: { db: Pool; logger: Logger }): ChannelAdapter {
+  return {
+    channel,
+    name: `sandbox:${channel}`,
+    validateRecipient(recipient: string) {
+      const handle = normalizeHandle(channel, recipient);
+      if (!handle.ok) throw new NonRetryableSendError(handle.message, 'invalid_recipient');
+    },
+    prepare(reply: OutgoingReply): PreparedMessage {
+      return { channel, recipient: reply.recipient, payload: { to: reply.recipient, text: reply.text, inReplyTo: reply.inReplyTo.externalId } };
+    },
+    async send(reply: OutgoingReply, prepared: PreparedMessage): Promise<SendResult> {
+      const providerMessageId = `sandbox-${reply.jobId}`;
+      await deps.db.query(
+        `INSERT INTO outbox (user_id, job_id, channel, recipient, message, provider_message_id)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (job_id) DO NOTHING`,
+        [reply.userId, reply.jobId, channel, prepared.recipient, JSON.stringify(prepared.payload), providerMessageId],
+      );
+      deps.logger.info({ event: 'channel.sandbox_send', sandbox: true, channel, jobId: reply.jobId }, 'SANDBOX: recorded in the outbox, not sent');
+      return { providerMessageId, sandbox: true };
+    },
+    supports(feature: ChannelFeature) {
+      return feature === 'html' ? CHANNEL_RULES[channel].html : false;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Channel } from '../domain/channels';
+
+/** One reply on its way to a lead, as the workflow hands it to a channel. */
+export interface OutgoingReply {
+  jobId: string;
+  userId: string;
+  channel: Channel;
+  recipient: string;
+  text: string;
+  /** The inbound message this answers (threading: email In-Reply-To, Instagram reply-to). */
+  inReplyTo: { externalId: string; metadata: Record<string, unknown> };
+  /** Whether a human approved it (some platforms allow more for human-sent messages). */
+  humanApproved: boolean;
+}
+
+export interface PreparedMessage {
+  channel: Channel;
+  recipient: string;
+  /** The exact payload the platform receives. */
+  payload: Record<string, unknown>;
+}
+
+export interface SendResult {
+  providerMessageId: string;
+  /** True when the message went to the sandbox outbox, not to the platform. */
+  sandbox: boolean;
+}
+
+export type ChannelFeature = 'read_receipts' | 'attachments' | 'html' | 'threading';
+
+/** One transport per channel (novu's providers/ shape). */
+export interface ChannelAdapter {
+  readonly channel: Channel;
+  readonly name: string;
+  /** Throws a NonRetryableSendError when the recipient cannot be reached on this channel at all. */
+  validateRecipient(recipient: string): void;
+  prepare(reply: OutgoingReply): PreparedMessage;
+  /** Sends once per jobId: a repeated call for the same job returns the first result. */
+  send(reply: OutgoingReply, prepared: PreparedMessage): Promise<SendResult>;
+  supports(feature: ChannelFeature): boolean;
+}
+
+export type ChannelRegistry = ReadonlyMap<Channel, ChannelAdapter>;
+
+/** Errors a transport throws, by what the caller should do. */
+export class RetryableSendError extends Error {
+  override name = 'RetryableSendError';
+}
+export class RateLimitedSendError extends Error {
+  override name = 'RateLimitedSendError';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+export class NonRetryableSendError extends Error {
+  override name = 'NonRetryableSendError';
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,137 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Channel } from '../domain/channels';
+import type { GateResult } from '../domain/quality-gates';
+
+export type JobStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+
+export interface JobDraft {
+  userId: string;
+  eventId: string;
+  contactId: string;
+  channel: Channel;
+  replyText: string;
+  confidence: number;
+  intent: string;
+  language: string;
+  detectedAction: string;
+  reasoning: string;
+  gateResults: GateResult[];
+  scheduledFor: Date | null;
+  experimentId: string | null;
+  variantId: string | null;
+}
+
+export interface JobRow {
+  id: string;
+  status: JobStatus;
+  replyText: string | null;
+  confidence: number | null;
+  providerMessageId: string | null;
+  scheduledFor: Date | null;
+  sentAt: Date | null;
+  sandbox: boolean;
+  decidedBy: string | null;
+  experimentId: string | null;
+  variantId: string | null;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const toJob = (r: any): JobRow => ({
+  id: r.id,
+  status: r.status,
+  replyText: r.reply_text,
+  confidence: r.confidence,
+  providerMessageId: r.provider_message_id,
+  scheduledFor: r.scheduled_for,
+  sentAt: r.sent_at,
+  sandbox: r.sandbox,
+  decidedBy: r.decided_by,
+  experimentId: r.experiment_id,
+  variantId: r.variant_id,
+});
+
+const JOB_COLUMNS = 'id, status, reply_text, confidence, provider_message_id, scheduled_for, sent_at, sandbox, decided_by, experiment_id, variant_id';
+
+/** One job per inbound message; a later call (a new draft after review) updates it while it has not been sent. */
+export async function upsertJob(db: Pool | PoolClient, draft: JobDraft): Promise<JobRow> {
+  const { rows } = await db.query(
+    `INSERT INTO autopilot_jobs (user_id, message_event_id, contact_id, channel, reply_text, confidence, intent, language,
+       detected_action, reasoning, gate_results, scheduled_for, experiment_id, variant_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+     ON CONFLICT (message_event_id) DO UPDATE SET
+       reply_text = EXCLUDED.reply_text, confidence = EXCLUDED.confidence, gate_results = EXCLUDED.gate_results,
+       scheduled_for = EXCLUDED.scheduled_for, updated_at = now()
+     WHERE autopilot_jobs.status = 'pending'
+     RETURNING ${JOB_COLUMNS}`,
+    [
+      draft.userId, draft.eventId, draft.contactId, draft.channel, draft.replyText, draft.confidence, draft.intent, draft.language,
+      draft.detectedAction, draft.reasoning, JSON.stringify(draft.gateResults), draft.scheduledFor, draft.experimentId, draft.variantId,
+    ],
+  );
+  if (rows[0]) return toJob(rows[0]);
+  const existing = await findJobByEvent(db, draft.userId, draft.eventId);
+  if (!existing) throw new Error(`job for event ${draft.eventId} vanished`);
+  return existing;
+}
+
+export async function findJobByEvent(db: Pool | PoolClient, userId: string, eventId: string): Promise<JobRow | undefined> {
+  const { rows } = await db.query(`SELECT ${JOB_COLUMNS} FROM autopilot_jobs WHERE user_id = $1 AND message_event_id = $2`, [userId, eventId]);
+  return rows[0] && toJob(rows[0]);
+}
+
+export async function setJobDecision(db: Pool | PoolClient, userId: string, eventId: string, decidedBy: string, reason: string | null) {
+  await db.query(
+    `UPDATE autopilot_jobs SET decided_by = $3, decision_reason = $4, updated_at = now() WHERE user_id = $1 AND message_event_id = $2`,
+    [userId, eventId, decidedBy, reason],
+  );
+}
+
+/** pending → sending (again, after a crash mid-send). Returns the job as it stands; a sent job is not touched. */
+export async function claimJobForSending(db: Pool | PoolClient, userId: string, eventId: string): Promise<JobRow | undefined> {
+  const { rows } = await db.query(
+    `UPDATE autopilot_jobs SET status = 'sending', attempts = attempts + 1, updated_at = now()
+      WHERE user_id = $1 AND message_event_id = $2 AND status IN ('pending', 'sending')
+      RETURNING ${JOB_COLUMNS}`,
+    [userId, eventId],
+  );
+  return rows[0] ? toJob(rows[0]) : findJobByEvent(db, userId, eventId);
+}
+
+export async function markJobSent(db: Pool | PoolClient, jobId: string, providerMessageId: string, sandbox: boolean, sentAt: Date) {
+  await db.query(
+    `UPDATE autopilot_jobs SET status = 'sent', provider_message_id = $2, sandbox = $3, sent_at = $4, last_error = NULL, updated_at = now()
+      WHERE id = $1 AND status = 'sending'`,
+    [jobId, providerMessageId, sandbox, sentAt],
+  );
+}
+
+export async function markJobFailed(db: Pool | PoolClient, userId: string, eventId: string, error: string) {
+  await db.query(
+    `UPDATE autopilot_jobs SET status = 'failed', last_error = $3, updated_at = now()
+      WHERE user_id = $1 AND message_event_id = $2 AND status IN ('pending', 'sending')`,
+    [userId, eventId, error],
+  );
+}
+
+export async function recordJobError(db: Pool | PoolClient, jobId: string, error: string) {
+  await db.query(`UPDATE autopilot_jobs SET last_error = $2, updated_at = now() WHERE id = $1`, [jobId, error]);
+}
+
+export async function cancelJob(db: Pool | PoolClient, userId: string, eventId: string, reason: string) {
+  await db.query(
+    `UPDATE autopilot_jobs SET status = 'cancelled', last_error = $3, updated_at = now()
+      WHERE user_id = $1 AND message_event_id = $2 AND status = 'pending'`,
+    [userId, eventId, reason],
+  );
+}
+
+/** Replies sent without a human today (UTC day), for the user's max_auto_replies_per_day. */
+export async function countAutoRepliesToday(db: Pool | PoolClient, userId: string, now: Date): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM autopilot_jobs
+      WHERE user_id = $1 AND decided_by = 'autopilot' AND status IN ('pending', 'sending', 'sent')
+        AND created_at >= date_trunc('day', $2::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+    [userId, now],
+  );
+  return rows[0]?.n ?? 0;
+}
