@@ -1,4 +1,4 @@
-import OpenAI, { APIConnectionTimeoutError, APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { ModelError, ReplySchema, type ModelReply, type ReplyModel, type ReplyRequest } from './types';
 
 export interface OpenAiOptions {
@@ -42,6 +42,7 @@ export function createOpenAiModel(options: OpenAiOptions): ReplyModel {
     name: `openai:${options.model}`,
     async generate(request: ReplyRequest): Promise<ModelReply> {
       let completion: OpenAI.Chat.Completions.ChatCompletion;
+      const started = Date.now();
       try {
         completion = await client.chat.completions.create({
           model: options.model,
@@ -57,7 +58,12 @@ export function createOpenAiModel(options: OpenAiOptions): ReplyModel {
           ],
         });
       } catch (err) {
-        if (err instanceof APIConnectionTimeoutError) throw new ModelError('timeout', 'the model did not answer in time', true);
+        // The SDK reports its own timeout as a connection error where the abort crosses realms (test runners):
+        // a connection error at the deadline is a timeout all the same.
+        if (err instanceof APIConnectionTimeoutError || (err instanceof APIConnectionError && Date.now() - started >= options.timeoutMs)) {
+          throw new ModelError('timeout', 'the model did not answer in time', true);
+        }
+        if (err instanceof APIConnectionError) throw new ModelError('connection_error', `the model endpoint could not be reached: ${err.message}`, true);
         if (err instanceof APIError && (err.status === undefined || err.status >= 500 || err.status === 429)) {
           throw new ModelError('server_error', `the model endpoint answered ${err.status ?? 'nothing'}`, true);
         }

@@ -28,7 +28,7 @@ export interface ReplyRequest {
 export class ModelError extends Error {
   override name = 'ModelError';
   constructor(
-    readonly reason: 'refusal' | 'invalid_output' | 'timeout' | 'server_error' | 'request_failed',
+    readonly reason: 'refusal' | 'invalid_output' | 'timeout' | 'server_error' | 'connection_error' | 'request_failed',
     message: string,
     readonly retryable: boolean,
   ) {

@@ -241,7 +241,12 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
   if (route.route === 'auto_send') {
     decidedBy = 'autopilot';
   } else {
-    let reason: string = route.reason === 'gate_failed' ? `gate_failed:${gates.find((g) => !g.passed)?.reason}` : route.reason;
+    let reason: string =
+      route.reason === 'gate_failed'
+        ? `gate_failed:${gates.find((g) => !g.passed)?.reason}`
+        : route.reason === 'model_error'
+          ? `model_error:${reply.modelError}`
+          : route.reason;
     let oneClick = route.oneClick;
     for (let round = 1; ; round++) {
       if (round > MAX_REVIEW_ROUNDS) return finish('skipped', 'too_many_review_rounds');

@@ -110,11 +110,12 @@ describe('npm start (src/dev.ts)', () => {
     const first = await current.ready;
     const posted = await api(first.api, first.key, 'POST', '/v1/events', event);
     expect(posted.status).toBe(202);
+    // The dev user starts in assist mode: the reply waits for a reviewer, in a running workflow.
     await waitFor(async () => {
       const read = await api(first.api, first.key, 'GET', `/v1/events/${posted.body.eventId}`);
-      return read.body.stage === 'received' && read.body.stageSource === 'database' ? read : undefined;
-    }, 'the event to reach stage received');
-    const optOut = await api(first.api, first.key, 'POST', '/v1/events', { ...event, externalId: 'wamid.restart-2', text: 'STOP' });
+      return read.body.stage === 'awaiting_review' ? read : undefined;
+    }, 'the event to reach stage awaiting_review');
+    const optOut = await api(first.api, first.key, 'POST', '/v1/events', { ...event, externalId: 'wamid.restart-2', contact: { handle: '+491702222222' }, text: 'STOP' });
 
     // SIGTERM to the launcher alone stops everything it started.
     process.kill(current.child.pid!, 'SIGTERM');
@@ -122,13 +123,19 @@ describe('npm start (src/dev.ts)', () => {
     await waitFor(async () => (processesMentioning(root).length === 0 ? true : undefined), 'postgres and temporal to exit', 15_000);
     expect(processesMentioning(root)).toEqual([]);
 
-    // Second run: the same key, event, stages and workflows.
+    // Second run: the same key, event, stages and workflows; the waiting workflow is still waiting.
     current = launch(env);
     const second = await current.ready;
     expect(second.key).toBe(first.key);
     const read = await api(second.api, second.key, 'GET', `/v1/events/${posted.body.eventId}`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id: posted.body.eventId, workflowId: posted.body.workflowId, stage: 'received', text: event.text });
+    expect(read.body).toMatchObject({
+      id: posted.body.eventId,
+      workflowId: posted.body.workflowId,
+      stage: 'awaiting_review',
+      stageSource: 'workflow',
+      text: event.text,
+    });
     const readOptOut = await waitFor(async () => {
       const r = await api(second.api, second.key, 'GET', `/v1/events/${optOut.body.eventId}`);
       return r.body.stage === 'opted_out' ? r : undefined;
@@ -139,12 +146,15 @@ describe('npm start (src/dev.ts)', () => {
     try {
       const client = new Client({ connection });
       const description = await client.workflow.getHandle(posted.body.workflowId).describe();
-      expect(description.status.name).toBe('COMPLETED');
+      expect(description.status.name).toBe('RUNNING');
     } finally {
       await connection.close();
     }
     const again = await api(second.api, second.key, 'POST', '/v1/events', event);
     expect(again).toEqual({ status: 200, body: { eventId: posted.body.eventId, workflowId: posted.body.workflowId, duplicate: true } });
+    // …and takes the reviewer's decision made after the restart.
+    const approved = await api(second.api, second.key, 'POST', `/v1/reviews/${read.body.review.id}/approve`, {});
+    expect(approved.body).toMatchObject({ outcome: 'scheduled' });
 
     // Ctrl-C: SIGINT to the whole process group, as a terminal sends it.
     process.kill(-current.child.pid!, 'SIGINT');
@@ -156,7 +166,7 @@ describe('npm start (src/dev.ts)', () => {
   it('stops at once with a message naming a bad variable', () => {
     const result = spawnSync(TSX, ['src/dev.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ...env, PORT: 'eighty', AUTOPILOT_CONFIDENCE_THRESHOLD: '2' },
+      env: { ...process.env, ...env, AUTOPILOT_DATA_DIR: path.join(root, 'data-bad-config'), PORT: 'eighty', AUTOPILOT_CONFIDENCE_THRESHOLD: '2' },
       encoding: 'utf8',
     });
     expect(result.status).toBe(78);
@@ -168,7 +178,7 @@ describe('npm start (src/dev.ts)', () => {
   it('tells how to get Temporal when no CLI can be found or installed', () => {
     const result = spawnSync(TSX, ['src/dev.ts'], {
       cwd: ROOT,
-      env: { ...process.env, ...env, TEMPORAL_CLI_PATH: path.join(root, 'no-such-temporal') },
+      env: { ...process.env, ...env, AUTOPILOT_DATA_DIR: path.join(root, 'data-no-cli'), TEMPORAL_CLI_PATH: path.join(root, 'no-such-temporal') },
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
