@@ -116,6 +116,26 @@ describe('the reply pipeline', () => {
     expect((await stack.waitForStage(eventId, 'skipped', user.key)).stageReason).toBe('from the card');
   });
 
+  it('prepares a reply in one_click mode and sends it on a single approve', async () => {
+    const user = await stack.createUser();
+    await configure(stack, user, { mode: 'one_click', ...FAST });
+    const { eventId } = await post(stack, user, inbound());
+    const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
+    const review = (await stack.request('GET', `/v1/reviews/${read.review.id}`, { key: user.key })).body;
+    expect(review).toMatchObject({ reason: 'one_click_mode', oneClick: true, plannedSendAt: expect.any(String) });
+    const approved = await stack.request('POST', `/v1/reviews/${review.id}/approve`, { body: {}, key: user.key });
+    expect(approved.body).toMatchObject({ outcome: 'scheduled', sendAt: review.plannedSendAt });
+    const sent = await stack.waitForStage(eventId, 'sent', user.key);
+    expect(sent.reply.text).toBe(review.draft.text);
+  });
+
+  it("asks a human once the day's auto-reply allowance is used up", async () => {
+    const user = await stack.createUser();
+    await configure(stack, user, { mode: 'auto', maxAutoRepliesPerDay: 0, ...FAST });
+    const { eventId } = await post(stack, user, inbound());
+    expect((await stack.waitForStage(eventId, 'awaiting_review', user.key)).stageReason).toBe('daily_auto_limit');
+  });
+
   it('sends a low-confidence reply in auto mode to review', async () => {
     const user = await stack.createUser();
     await configure(stack, user, { mode: 'auto', ...FAST });

@@ -65,14 +65,14 @@ async function useSettings(settings: Partial<AutopilotSettings>) {
   await saveSettings(database.pool, userId, null, { ...DEFAULT_SETTINGS, ...settings });
 }
 
-async function start(channel: Channel, handle: string, text: string) {
+async function start(channel: Channel, handle: string, text: string, timezone = 'Europe/Berlin') {
   const externalId = crypto.randomUUID();
   const stored = await insertInboundEvent(database.pool, {
     userId,
     channel,
     externalId,
     text,
-    contact: { handle, name: 'Erika Muster', timezone: 'Europe/Berlin' },
+    contact: { handle, name: 'Erika Muster', timezone },
     occurredAt: new Date(),
     metadata: {},
     workflowId: workflowIdFor(channel, userId, externalId),
@@ -156,4 +156,42 @@ it('checks the opt-out again after the sleep and sends nothing to a contact who 
   const result: AutopilotState = await handle.result();
   expect(result).toMatchObject({ stage: 'cancelled', reason: 'contact_opted_out' });
   expect(await outboxCount(eventId)).toBe(0);
+});
+
+it('plans in UTC, with a warning in the audit log, for a contact whose time zone is invalid', async () => {
+  await useSettings({ mode: 'auto' });
+  // The zone as a vendor payload might carry it, past the API's own validation.
+  const { eventId, handle } = await start('email', 'nowhere@example.de', 'Was kostet das Pro-Paket?', 'Mars/Olympus');
+  const result: AutopilotState = await handle.result();
+  expect(result.stage).toBe('sent');
+  expect(DateTime.fromISO(result.sendAt!, { zone: 'UTC' }).toFormat('HH:mm')).toBe('10:00');
+  const { rows } = await database.pool.query(`SELECT details FROM audit_log WHERE subject_id = $1 AND action = 'reply.scheduled'`, [eventId]);
+  expect(rows[0].details).toMatchObject({ zone: 'UTC', warnings: ['invalid time zone "Mars/Olympus", using UTC'] });
+});
+
+it("sends a WhatsApp reply to review with reason outside_window when the lead's 24 hours are nearly over", async () => {
+  await useSettings({ mode: 'auto' });
+  const externalId = crypto.randomUUID();
+  const stored = await insertInboundEvent(database.pool, {
+    userId,
+    channel: 'whatsapp',
+    externalId,
+    text: 'Was kostet das Pro-Paket?',
+    contact: { handle: '491709999999', timezone: 'Europe/Berlin' },
+    occurredAt: new Date(Date.now() - (23 * 60 + 55) * 60_000), // the message came in 23 h 55 min ago
+    metadata: {},
+    workflowId: workflowIdFor('whatsapp', userId, externalId),
+  });
+  const handle = await env.client.workflow.start<typeof autopilotWorkflow>('autopilotWorkflow', {
+    taskQueue: 'time-skipping',
+    workflowId: stored.workflowId,
+    args: [{ eventId: stored.id, userId, channel: 'whatsapp' }],
+  });
+  const state = await waitFor(async () => {
+    const s = await handle.query<AutopilotState>('state');
+    return s.stage === 'awaiting_review' ? s : undefined;
+  }, 'the review');
+  expect(state.reason).toBe('outside_window');
+  await handle.signal('cancel', { reason: 'test done' });
+  expect((await handle.result()).stage).toBe('cancelled');
 });
