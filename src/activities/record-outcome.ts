@@ -13,6 +13,15 @@ export interface OutcomeInput {
   reply?: { text: string; confidence: number } | null;
   /** Who decided the reply's fate: autopilot, reviewer:<id>, … */
   decidedBy?: string | null;
+  /** What the decision rested on, for the audit log. */
+  basis?: {
+    route: string;
+    routeReason?: string;
+    intent: string;
+    model: string;
+    gates: { gate: string; passed: boolean; reason?: string; detail?: string }[];
+    variantId?: string;
+  } | null;
 }
 
 /**
@@ -51,7 +60,7 @@ export function createRecordOutcome({ db, logger }: ActivityDeps) {
           action: `event.${input.stage}`,
           subjectType: 'message_event',
           subjectId: input.eventId,
-          details: { reason: input.reason, confidence: input.reply?.confidence ?? null },
+          details: { reason: input.reason, confidence: input.reply?.confidence ?? null, ...(input.basis ?? {}) },
         });
       }
       await client.query('COMMIT');

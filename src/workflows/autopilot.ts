@@ -143,6 +143,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
   let reply: GeneratedReply | undefined;
   let decidedBy: string | undefined;
   let text = ''; // the reply as it stands: the draft, or a reviewer's edit
+  let basis: { route: string; routeReason?: string; gates: GateResult[] } | undefined = undefined; // set once routed
   const finish = async (stage: Stage, reason: string | undefined) => {
     await db.recordOutcome.executeWithOptions({ summary: `record outcome: ${stage}` }, [
       {
@@ -152,6 +153,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
         reason: reason ?? null,
         reply: reply ? { text, confidence: reply.confidence } : null,
         decidedBy: decidedBy ?? null,
+        basis: reply && basis ? { ...basis, intent: reply.intent, model: reply.model, variantId: reply.experiment?.variantId } : null,
       },
     ]);
     advance(stage, { reason });
@@ -218,6 +220,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
   });
 
   text = reply.text;
+  basis = { route: route.route, routeReason: route.route === 'review' ? route.reason : undefined, gates };
   const plan = (forText: string) =>
     db.planSend.executeWithOptions({ summary: 'plan the send time and reserve a rate-limit slot' }, [
       {

@@ -60,6 +60,19 @@ describe('the reply pipeline', () => {
     expect(messages[0]).toMatchObject({ eventId, channel: 'whatsapp', recipient: `49171${2000000 + counter}`, message: { text: read.reply.text } });
     const { rows } = await stack.db.query(`SELECT action FROM audit_log WHERE user_id = $1 AND subject_id = $2 ORDER BY id`, [user.id, eventId]);
     expect(rows.map((r) => r.action)).toEqual(['reply.scheduled', 'reply.sent', 'event.sent']);
+    const { rows: outcome } = await stack.db.query(`SELECT actor, details FROM audit_log WHERE user_id = $1 AND subject_id = $2 AND action = 'event.sent'`, [
+      user.id,
+      eventId,
+    ]);
+    expect(outcome[0].actor).toBe('autopilot');
+    expect(outcome[0].details).toMatchObject({ route: 'auto_send', intent: 'pricing', model: 'template-engine', confidence: read.reply.confidence });
+    expect(outcome[0].details.gates.map((g: any) => [g.gate, g.passed])).toEqual([
+      ['moderation', true],
+      ['compliance', true],
+      ['spam', true],
+      ['channel_rules', true],
+      ['opt_out', true],
+    ]);
   });
 
   it('waits for review in assist mode, lists the task, and sends the edited text after approve', async () => {
