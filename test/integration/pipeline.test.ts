@@ -185,6 +185,22 @@ describe('the reply pipeline', () => {
     expect((await outboxOf(stack, user)).map((m) => m.message.text)).toEqual([clean]);
   });
 
+  it.each([
+    ['spam', 'whatsapp', 'JETZT KLICKEN UND SPAREN, NUR HEUTE!!!', 'gate_failed:spam_pattern'],
+    ['HTML outside email', 'whatsapp', 'Hallo <b>{{firstName}}</b>, danke!', 'gate_failed:html_not_allowed'],
+    ['a LinkedIn reply over 1300 characters', 'linkedin', `Hallo {{firstName}}, ${'danke für Ihre Frage. '.repeat(70)}`, 'gate_failed:too_long'],
+    ['abuse (local word list)', 'whatsapp', 'Hallo {{firstName}}, Sie Idiot.', 'gate_failed:moderation_flagged'],
+  ])('holds back a reply that fails the %s gate, even in auto mode', async (_gate, channel, template, reason) => {
+    const user = await stack.createUser();
+    await configure(stack, user, { mode: 'auto', ...FAST, templates: { pricing: { de: template } } });
+    const handle = channel === 'linkedin' ? `urn:li:person:${counter}` : undefined;
+    const event = inbound({ channel });
+    const { eventId } = await post(stack, user, handle ? { ...event, contact: { ...event.contact, handle } } : event);
+    const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
+    expect(read.stageReason).toBe(reason);
+    expect(await outboxOf(stack, user)).toEqual([]);
+  });
+
   it('cancels an older scheduled reply when the same contact writes again, and gives its slot back', async () => {
     const user = await stack.createUser();
     await configure(stack, user, { mode: 'auto', sendTiming: 'best_time' }); // planned for 14:00, hours away or tomorrow
@@ -345,8 +361,12 @@ describe('the planned hour and review expiry', () => {
   // The worker's clock runs at real speed from a moment the test sets.
   let anchor = { real: Date.now(), fake: Date.now() };
   const clock = { now: () => new Date(anchor.fake + (Date.now() - anchor.real)) };
-  const setClockTo = (berlin: { hour: number; minute: number; second: number }) => {
-    anchor = { real: Date.now(), fake: DateTime.now().setZone('Europe/Berlin').set({ ...berlin, millisecond: 0 }).toMillis() };
+  const setClockTo = (berlin: { hour: number; minute: number; second: number } | string) => {
+    const fake =
+      typeof berlin === 'string'
+        ? DateTime.fromISO(berlin, { zone: 'Europe/Berlin' })
+        : DateTime.now().setZone('Europe/Berlin').set({ ...berlin, millisecond: 0 });
+    anchor = { real: Date.now(), fake: fake.toMillis() };
   };
 
   beforeAll(async () => {
@@ -366,6 +386,20 @@ describe('the planned hour and review expiry', () => {
     expect(sendAt?.toISOString()).toBe(planned.toUTC().toISO());
     const sent = await stack.waitForStage(eventId, 'sent', user.key);
     expect(DateTime.fromISO(sent.reply.sentAt).setZone('Europe/Berlin') >= planned).toBe(true);
+  });
+
+  it('keeps the wall-clock hour across the day the clocks go back', async () => {
+    const user = await stack.createUser();
+    await configure(stack, user, { mode: 'auto' });
+    // Berlin leaves summer time in the night to 2026-10-25: 10:00 is 08:00Z on the 24th, 09:00Z on the 25th.
+    setClockTo('2026-10-24T11:00:00');
+    const { eventId, workflowId } = await post(stack, user, {
+      ...inbound({ channel: 'email', contact: { handle: `dst${counter}@example.de`, timezone: 'Europe/Berlin' } }),
+      timestamp: clock.now().toISOString(),
+    });
+    const scheduled = await stack.waitForStage(eventId, 'scheduled', user.key);
+    expect(scheduled.reply.scheduledFor).toBe('2026-10-25T09:00:00.000Z');
+    await stack.temporal.workflow.getHandle(workflowId).signal('cancel', { reason: 'test done' });
   });
 
   it('expires an unanswered review and refuses a late decision', async () => {
