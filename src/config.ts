@@ -98,6 +98,19 @@ const schema = z.object({
   AUTOPILOT_LIMIT_USER_PER_DAY: count(50, 'a whole number of replies per user and day'),
   AUTOPILOT_COOLDOWN: duration('5m', 'a duration such as 5m or 90s'),
 
+  AUTOPILOT_SECRET_KEY: z
+    .preprocess(emptyToUndefined, z.string().min(32, 'at least 32 characters').optional())
+    .describe('the key channel credentials are encrypted with (at least 32 characters)'),
+  AUTOPILOT_SANDBOX_FALLBACK: z
+    .preprocess(emptyToUndefined, z.enum(['true', 'false']).optional())
+    .describe('true or false: whether a channel without a connection records replies in the sandbox outbox'),
+  WHATSAPP_API_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://graph.facebook.com')).describe('the Graph API base URL'),
+  WHATSAPP_GRAPH_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/).default('v21.0')).describe('a Graph API version such as v21.0'),
+  WHATSAPP_APP_SECRET: optionalString('the Meta app secret that signs WhatsApp webhooks'),
+  WHATSAPP_VERIFY_TOKEN: optionalString('the token Meta echoes when verifying the WhatsApp webhook'),
+  WHATSAPP_API_KEY: optionalString('a WhatsApp Cloud API access token (single-tenant default connection)'),
+  WHATSAPP_PHONE_NUMBER_ID: optionalString('the WhatsApp phone-number id of the default connection'),
+
   OPENAI_API_KEY: optionalString('an API key for an OpenAI-compatible endpoint'),
   OPENAI_BASE_URL: url('the base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1'),
   OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().min(1).default('gpt-4o-mini')).describe('a chat model name'),
@@ -127,6 +140,16 @@ export interface Config {
   asapDelaySeconds: { min: number; max: number };
   rateLimits: RateLimits;
   openai?: { apiKey: string; baseURL?: string; model: string; timeoutMs: number };
+  secretKey?: string;
+  /** undefined: the entry point decides (npm start: true; worker: false). */
+  sandboxFallback?: boolean;
+  whatsapp: {
+    baseUrl: string;
+    graphVersion: string;
+    appSecret?: string;
+    verifyToken?: string;
+    defaultConnection?: { accessToken: string; phoneNumberId: string };
+  };
 }
 
 export interface RateLimits {
@@ -189,6 +212,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       perUserPerDay: e.AUTOPILOT_LIMIT_USER_PER_DAY,
       cooldownMs: e.AUTOPILOT_COOLDOWN,
+    },
+    secretKey: e.AUTOPILOT_SECRET_KEY,
+    sandboxFallback: e.AUTOPILOT_SANDBOX_FALLBACK === undefined ? undefined : e.AUTOPILOT_SANDBOX_FALLBACK === 'true',
+    whatsapp: {
+      baseUrl: e.WHATSAPP_API_BASE_URL,
+      graphVersion: e.WHATSAPP_GRAPH_VERSION,
+      appSecret: e.WHATSAPP_APP_SECRET,
+      verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+      defaultConnection:
+        e.WHATSAPP_API_KEY && e.WHATSAPP_PHONE_NUMBER_ID ? { accessToken: e.WHATSAPP_API_KEY, phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID } : undefined,
     },
     openai:
       e.OPENAI_API_KEY || e.OPENAI_BASE_URL

@@ -6,7 +6,9 @@ import { loadConfigOrExit, type Config } from './config';
 import { startEmbeddedPostgres } from './db/embedded-postgres';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
+import { saveConnection } from './db/connections';
 import { ensureDevUser, generateApiKey } from './db/users';
+import { createSecretBox } from './domain/secrets';
 import { createLogger, type Logger } from './logger';
 import { startApiServer } from './server';
 import { startTemporalDevServer } from './temporal/dev-server';
@@ -21,13 +23,17 @@ import { activityDepsFromConfig, createWorker, installTemporalRuntime } from './
 
 type Stopper = { name: string; stop: () => Promise<unknown> };
 
-function devApiKey(config: Config): string {
-  if (config.devApiKey) return config.devApiKey;
-  const file = path.join(config.dataDir, 'dev-api-key');
+/** A secret generated once and kept in the data directory (mode 600). */
+function keptSecret(dataDir: string, name: string, generate: () => string = () => generateApiKey()): string {
+  const file = path.join(dataDir, name);
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  const key = generateApiKey();
-  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  const value = generate();
+  fs.writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+function devApiKey(config: Config): string {
+  return config.devApiKey ?? keptSecret(config.dataDir, 'dev-api-key');
 }
 
 async function stopAll(stoppers: Stopper[], logger: Logger): Promise<void> {
@@ -78,7 +84,18 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   const db = createPool(databaseUrl);
   stoppers.push({ name: 'database pool', stop: () => db.end() });
   const key = devApiKey(config);
-  await ensureDevUser(db, key);
+  const devUserId = await ensureDevUser(db, key);
+  const secrets = createSecretBox(config.secretKey ?? keptSecret(config.dataDir, 'secret-key'));
+  if (config.whatsapp.defaultConnection) {
+    // The single-tenant default connection from WHATSAPP_API_KEY / WHATSAPP_PHONE_NUMBER_ID.
+    await saveConnection(db, secrets, {
+      userId: devUserId,
+      channel: 'whatsapp',
+      accountId: config.whatsapp.defaultConnection.phoneNumberId,
+      credentials: { accessToken: config.whatsapp.defaultConnection.accessToken },
+      settings: {},
+    });
+  }
 
   const clientConnection = await Connection.connect({ address });
   stoppers.push({ name: 'temporal client', stop: () => clientConnection.close() });
@@ -91,7 +108,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: activityDepsFromConfig(config, { db, logger, temporal }),
+    deps: activityDepsFromConfig(config, { db, logger, temporal, secrets, sandboxFallback: config.sandboxFallback ?? true }),
   });
   const running = worker.run();
   stoppers.push({

@@ -8,6 +8,7 @@ import { createChannelRegistry } from './channels/registry';
 import { loadConfigOrExit, type Config } from './config';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
+import { createSecretBox, type SecretBox } from './domain/secrets';
 import { createLogger } from './logger';
 import { createOpenAiModerator, localModerator } from './model/moderation';
 import { createOpenAiModel } from './model/openai';
@@ -38,18 +39,31 @@ export interface WorkerOptions {
 }
 
 /** The activities' dependencies as the configuration asks for them: the model, moderation, channels, rules. */
-export function activityDepsFromConfig(config: Config, parts: { db: Pool; logger: Logger; temporal: Client }): ActivityDeps {
+export function activityDepsFromConfig(
+  config: Config,
+  parts: { db: Pool; logger: Logger; temporal: Client; secrets?: SecretBox; sandboxFallback?: boolean },
+): ActivityDeps {
   const model = config.openai ? createOpenAiModel(config.openai) : createTemplateEngine();
   const moderator =
     config.openai && config.openai.apiKey !== 'not-needed'
       ? createOpenAiModerator({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, timeoutMs: config.openai.timeoutMs })
       : localModerator;
+  const { db, logger, temporal } = parts;
+  const secrets = parts.secrets ?? (config.secretKey ? createSecretBox(config.secretKey) : undefined);
   return {
-    ...parts,
+    db,
+    logger,
+    temporal,
     clock: systemClock,
     model,
     moderator,
-    channels: createChannelRegistry(parts),
+    channels: createChannelRegistry({
+      db,
+      logger,
+      secrets,
+      whatsapp: config.whatsapp,
+      sandboxFallback: parts.sandboxFallback ?? config.sandboxFallback ?? false,
+    }),
     policy: {
       confidenceThreshold: config.confidenceThreshold,
       reviewTtlMs: config.reviewTtlMs,

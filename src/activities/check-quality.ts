@@ -9,16 +9,17 @@ import type { ActivityDeps } from './deps';
  * contact's opt-out on this channel as it stands now, and how many replies went out without a human today.
  * Run again after an edit and right before sending.
  */
-export function createCheckQuality({ db, moderator, clock }: ActivityDeps) {
+export function createCheckQuality({ db, moderator, clock, channels }: ActivityDeps) {
   return async function checkQuality(input: {
     userId: string;
     contactId: string;
     channel: Channel;
     text: string;
-  }): Promise<{ gates: GateResult[]; passed: boolean; optedOut: boolean; autoRepliesToday: number }> {
+  }): Promise<{ gates: GateResult[]; passed: boolean; optedOut: boolean; autoRepliesToday: number; connected: boolean }> {
     const optedOut = await isOptedOut(db, input.userId, input.contactId, input.channel);
     const gates = [await moderator.check(input.text), ...runLocalGates(input.text, input.channel, optedOut)];
     const autoRepliesToday = await countAutoRepliesToday(db, input.userId, clock.now());
-    return { gates, passed: gates.every((g) => g.passed), optedOut, autoRepliesToday };
+    const connected = (await channels.get(input.channel)?.isConnected(input.userId)) ?? false;
+    return { gates, passed: gates.every((g) => g.passed), optedOut, autoRepliesToday, connected };
   };
 }

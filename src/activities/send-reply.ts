@@ -5,6 +5,7 @@ import { findEvent } from '../db/events';
 import { trackResult } from '../db/experiments';
 import { claimJobForSending, markJobSent, recordJobError } from '../db/jobs';
 import { NonRetryableSendError, RateLimitedSendError, RetryableSendError } from '../channels/types';
+import { sendFailureType } from '../domain/send-errors';
 import type { ActivityDeps } from './deps';
 
 export interface SendOutcome {
@@ -50,7 +51,7 @@ export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
     } catch (err) {
       await recordJobError(db, job.id, (err as Error).message);
       if (err instanceof NonRetryableSendError) {
-        throw ApplicationFailure.create({ message: err.message, type: err.reason === 'invalid_recipient' ? 'InvalidRecipient' : 'NonRetryableSendError', nonRetryable: true, details: [err.reason] });
+        throw ApplicationFailure.create({ message: err.message, type: sendFailureType(err.reason), nonRetryable: true, details: [err.reason] });
       }
       if (err instanceof RateLimitedSendError) {
         throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });

@@ -1,12 +1,48 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { CHANNELS } from '../domain/channels';
+import { CHANNELS, type Channel } from '../domain/channels';
+import type { SecretBox } from '../domain/secrets';
 import { createSandboxAdapter } from './sandbox';
-import type { ChannelAdapter, ChannelRegistry } from './types';
+import { NonRetryableSendError, type ChannelAdapter, type ChannelRegistry } from './types';
+import { createWhatsAppAdapter } from './whatsapp';
 
-/** The adapters, one per channel, built once at start. Until real transports land every channel is the sandbox. */
-export function createChannelRegistry(deps: { db: Pool; logger: Logger }, overrides: ChannelAdapter[] = []): ChannelRegistry {
-  const registry = new Map(CHANNELS.map((channel) => [channel, createSandboxAdapter(channel, deps)] as [typeof channel, ChannelAdapter]));
+export interface RegistryOptions {
+  db: Pool;
+  logger: Logger;
+  /** Without a secret key no connection can be read: every channel is unconnected (or the sandbox). */
+  secrets?: SecretBox;
+  whatsapp: { baseUrl: string; graphVersion: string };
+  /** Under `npm start` a channel without a connection falls back to the sandbox (labelled as such). */
+  sandboxFallback: boolean;
+}
+
+/**
+ * A real transport when the user has a connection; otherwise the sandbox (when allowed) or "not connected",
+ * which sends the reply to review with reason channel_not_connected.
+ */
+function withFallback(real: ChannelAdapter, sandbox: ChannelAdapter, sandboxFallback: boolean): ChannelAdapter {
+  return {
+    ...real,
+    async isConnected(userId) {
+      return sandboxFallback || real.isConnected(userId);
+    },
+    async send(reply, prepared) {
+      if (await real.isConnected(reply.userId)) return real.send(reply, prepared);
+      if (sandboxFallback) return sandbox.send(reply, sandbox.prepare(reply));
+      throw new NonRetryableSendError(`${real.channel} is not connected for this user`, 'channel_not_connected');
+    },
+  };
+}
+
+/** The adapters, one per channel, built once at start. Channels without a real transport yet use the sandbox. */
+export function createChannelRegistry(options: RegistryOptions, overrides: ChannelAdapter[] = []): ChannelRegistry {
+  const deps = { db: options.db, logger: options.logger };
+  const registry = new Map<Channel, ChannelAdapter>(CHANNELS.map((channel) => [channel, createSandboxAdapter(channel, deps)]));
+  const sandbox = registry.get('whatsapp')!;
+  const whatsapp: ChannelAdapter = options.secrets
+    ? createWhatsAppAdapter({ ...deps, secrets: options.secrets, ...options.whatsapp })
+    : { ...sandbox, name: 'whatsapp (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
+  registry.set('whatsapp', withFallback(whatsapp, sandbox, options.sandboxFallback));
   for (const adapter of overrides) registry.set(adapter.channel, adapter);
   return registry;
 }

@@ -17,6 +17,9 @@ export function createSandboxAdapter(channel: Channel, deps: { db: Pool; logger:
       const handle = normalizeHandle(channel, recipient);
       if (!handle.ok) throw new NonRetryableSendError(handle.message, 'invalid_recipient');
     },
+    async isConnected() {
+      return true;
+    },
     prepare(reply: OutgoingReply): PreparedMessage {
       return { channel, recipient: reply.recipient, payload: { to: reply.recipient, text: reply.text, inReplyTo: reply.inReplyTo.externalId } };
     },

@@ -35,7 +35,9 @@ export interface ChannelAdapter {
   /** Throws a NonRetryableSendError when the recipient cannot be reached on this channel at all. */
   validateRecipient(recipient: string): void;
   prepare(reply: OutgoingReply): PreparedMessage;
-  /** Sends once per jobId: a repeated call for the same job returns the first result. */
+  /** Whether the user has a working connection on this channel (the sandbox always has). */
+  isConnected(userId: string): Promise<boolean>;
+  /** Sends the prepared message. The sandbox sends once per jobId; a real platform call is made per attempt. */
   send(reply: OutgoingReply, prepared: PreparedMessage): Promise<SendResult>;
   supports(feature: ChannelFeature): boolean;
 }

@@ -17,7 +17,8 @@ export type ReviewReason =
   | 'gate_failed'
   | 'daily_auto_limit'
   | 'model_error'
-  | 'outside_window';
+  | 'outside_window'
+  | 'channel_not_connected';
 
 export function decideRoute(input: {
   mode: Mode;
@@ -27,8 +28,11 @@ export function decideRoute(input: {
   autoRepliesToday: number;
   maxAutoRepliesPerDay: number;
   modelError?: boolean;
+  /** false when the user has no working connection on the channel (undefined counts as connected). */
+  channelConnected?: boolean;
 }): Decision {
   if (input.modelError) return { route: 'review', reason: 'model_error', oneClick: false };
+  if (input.channelConnected === false) return { route: 'review', reason: 'channel_not_connected', oneClick: false };
   if (input.gates.some((g) => !g.passed)) return { route: 'review', reason: 'gate_failed', oneClick: false };
   if (input.confidence < input.threshold) return { route: 'review', reason: 'low_confidence', oneClick: false };
   if (input.mode === 'assist') return { route: 'review', reason: 'assist_mode', oneClick: false };

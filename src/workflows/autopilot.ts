@@ -14,9 +14,9 @@ import {
 import type { createActivities } from '../activities';
 import type { GeneratedReply } from '../activities/generate-reply';
 import type { SendPlanResult } from '../activities/plan-send';
-import { decideRoute, type Decision } from '../domain/gating';
+import { decideRoute, type Decision, type ReviewReason } from '../domain/gating';
 import type { GateResult } from '../domain/quality-gates';
-import { NON_RETRYABLE_SEND_ERRORS } from '../domain/send-errors';
+import { NON_RETRYABLE_SEND_ERRORS, REVIEWABLE_SEND_FAILURES } from '../domain/send-errors';
 import type { Stage } from '../domain/stages';
 import { AutopilotConfidence, AutopilotContact, AutopilotSendAt, AutopilotStage } from './search-attributes';
 import type {
@@ -217,6 +217,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     autoRepliesToday: quality?.autoRepliesToday ?? 0,
     maxAutoRepliesPerDay: inbound.settings.maxAutoRepliesPerDay,
     modelError: reply.modelError !== undefined,
+    channelConnected: quality?.connected,
   });
 
   text = reply.text;
@@ -235,134 +236,148 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     ]);
   let planned: SendPlanResult | undefined;
   let plannedAt = 0; // workflow time when the plan was made: the wait is what remains of its delay
-  if (route.route === 'auto_send' || route.oneClick) {
-    planned = await plan(text);
-    plannedAt = Date.now();
-    if (!planned.ok) route = { route: 'review', reason: 'outside_window', oneClick: false };
-  }
+  let round = 0; // review rounds, across send attempts
+  for (let sendRound = 0; ; sendRound++) {
+    if (route.route === 'auto_send' || route.oneClick) {
+      planned = await plan(text);
+      plannedAt = Date.now();
+      if (!planned.ok) route = { route: 'review', reason: 'outside_window', oneClick: false };
+    }
 
-  if (route.route === 'auto_send') {
-    decidedBy = 'autopilot';
-  } else {
-    let reason: string =
-      route.reason === 'gate_failed'
-        ? `gate_failed:${gates.find((g) => !g.passed)?.reason}`
-        : route.reason === 'model_error'
-          ? `model_error:${reply.modelError}`
-          : route.reason;
-    let oneClick = route.oneClick;
-    for (let round = 1; ; round++) {
-      if (round > MAX_REVIEW_ROUNDS) return finish('skipped', 'too_many_review_rounds');
-      const review = await db.openReviewTask.executeWithOptions({ summary: `open review (${reason})` }, [
-        {
-          userId: input.userId,
-          eventId: input.eventId,
-          round,
-          reason,
-          draftText: text || null,
-          confidence: reply.confidence,
-          oneClick,
-          plannedSendAt: planned?.ok ? new Date(planned.sendAt) : null,
-          intent: reply.intent,
-          gateResults: gates,
-          channel: input.channel,
-          contactId,
-          ttlMs: inbound.reviewTtlMs,
-        },
-      ]);
-      advance('awaiting_review', { reason, reviewId: review.reviewId, reviewDeadline: review.deadline, reviewReason: reason, oneClick });
-      pending = undefined;
-      reviewOpen = true;
-      const decided = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
-      reviewOpen = false;
-      const taken = pendingNow();
-      const settle = (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome);
-
-      const stop = cancelledNow();
-      if (stop) {
-        settle({ outcome: 'cancelled', reason: stop.reason });
-        return finish('cancelled', stop.reason);
-      }
-      if (!decided || !taken) {
-        await db.closeReviewTask.executeWithOptions({ summary: 'review expired' }, [
-          { userId: input.userId, reviewId: review.reviewId, status: 'expired', decidedBy: 'workflow', reason: 'review_expired' },
+    if (route.route === 'auto_send') {
+      decidedBy = 'autopilot';
+    } else {
+      let reason: string =
+        route.reason === 'gate_failed'
+          ? `gate_failed:${gates.find((g) => !g.passed)?.reason}`
+          : route.reason === 'model_error'
+            ? `model_error:${reply.modelError}`
+            : route.reason;
+      let oneClick = route.oneClick;
+      for (;;) {
+        round += 1;
+        if (round > MAX_REVIEW_ROUNDS) return finish('skipped', 'too_many_review_rounds');
+        const review = await db.openReviewTask.executeWithOptions({ summary: `open review (${reason})` }, [
+          {
+            userId: input.userId,
+            eventId: input.eventId,
+            round,
+            reason,
+            draftText: text || null,
+            confidence: reply.confidence,
+            oneClick,
+            plannedSendAt: planned?.ok ? new Date(planned.sendAt) : null,
+            intent: reply.intent,
+            gateResults: gates,
+            channel: input.channel,
+            contactId,
+            ttlMs: inbound.reviewTtlMs,
+          },
         ]);
-        return finish('skipped', 'review_expired');
-      }
-      const { decision } = taken;
-      const reviewer = decision.reviewer ? `reviewer:${decision.reviewer}` : 'reviewer';
-      if (decision.decision === 'skip') {
-        const skipReason = decision.reason?.trim() || 'skipped_by_reviewer';
-        await db.closeReviewTask.executeWithOptions({ summary: 'review skipped' }, [
-          { userId: input.userId, reviewId: review.reviewId, status: 'skipped', decidedBy: reviewer, reason: skipReason },
+        advance('awaiting_review', { reason, reviewId: review.reviewId, reviewDeadline: review.deadline, reviewReason: reason, oneClick });
+        pending = undefined;
+        reviewOpen = true;
+        const decided = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
+        reviewOpen = false;
+        const taken = pendingNow();
+        const settle = (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome);
+
+        const stop = cancelledNow();
+        if (stop) {
+          settle({ outcome: 'cancelled', reason: stop.reason });
+          return finish('cancelled', stop.reason);
+        }
+        if (!decided || !taken) {
+          await db.closeReviewTask.executeWithOptions({ summary: 'review expired' }, [
+            { userId: input.userId, reviewId: review.reviewId, status: 'expired', decidedBy: 'workflow', reason: 'review_expired' },
+          ]);
+          return finish('skipped', 'review_expired');
+        }
+        const { decision } = taken;
+        const reviewer = decision.reviewer ? `reviewer:${decision.reviewer}` : 'reviewer';
+        if (decision.decision === 'skip') {
+          const skipReason = decision.reason?.trim() || 'skipped_by_reviewer';
+          await db.closeReviewTask.executeWithOptions({ summary: 'review skipped' }, [
+            { userId: input.userId, reviewId: review.reviewId, status: 'skipped', decidedBy: reviewer, reason: skipReason },
+          ]);
+          decidedBy = reviewer;
+          settle({ outcome: 'skipped', reason: skipReason });
+          return finish('skipped', skipReason);
+        }
+
+        const edited = decision.text !== undefined && decision.text !== text;
+        if (edited) {
+          // An edited text passes the gates again.
+          text = decision.text!;
+          quality = await check(text);
+          gates = quality.gates;
+          if (quality.optedOut) {
+            settle({ outcome: 'skipped', reason: 'contact_opted_out' });
+            return finish('skipped', 'contact_opted_out');
+          }
+        }
+        if (!text.trim() || (quality && !quality.passed)) {
+          const failed = quality?.gates.find((g) => !g.passed);
+          reason = failed ? `gate_failed:${failed.reason}` : 'empty_reply';
+          await db.closeReviewTask.executeWithOptions({ summary: 'approval blocked by a gate' }, [
+            { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: text, decidedBy: reviewer, reason: `blocked:${reason}` },
+          ]);
+          // The next round's review id is only known once it is open; the outcome names the one that blocked.
+          settle({ outcome: 'blocked', reason, reviewId: review.reviewId });
+          oneClick = false;
+          continue;
+        }
+        await db.closeReviewTask.executeWithOptions({ summary: 'review approved' }, [
+          { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: edited ? text : null, decidedBy: reviewer, reason: null },
         ]);
         decidedBy = reviewer;
-        settle({ outcome: 'skipped', reason: skipReason });
-        return finish('skipped', skipReason);
-      }
-
-      const edited = decision.text !== undefined && decision.text !== text;
-      if (edited) {
-        // An edited text passes the gates again.
-        text = decision.text!;
-        quality = await check(text);
-        gates = quality.gates;
-        if (quality.optedOut) {
-          settle({ outcome: 'skipped', reason: 'contact_opted_out' });
-          return finish('skipped', 'contact_opted_out');
+        if (!planned?.ok || edited) {
+          planned = await plan(text);
+          plannedAt = Date.now();
         }
+        if (!planned.ok) {
+          settle({ outcome: 'skipped', reason: 'outside_window' });
+          return finish('skipped', 'outside_window');
+        }
+        settle({ outcome: 'scheduled', sendAt: planned.sendAt });
+        break;
       }
-      if (!text.trim() || (quality && !quality.passed)) {
-        const failed = quality?.gates.find((g) => !g.passed);
-        reason = failed ? `gate_failed:${failed.reason}` : 'empty_reply';
-        await db.closeReviewTask.executeWithOptions({ summary: 'approval blocked by a gate' }, [
-          { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: text, decidedBy: reviewer, reason: `blocked:${reason}` },
-        ]);
-        // The next round's review id is only known once it is open; the outcome names the one that blocked.
-        settle({ outcome: 'blocked', reason, reviewId: review.reviewId });
-        oneClick = false;
+    }
+    if (!planned?.ok) return finish('failed', 'not_planned');
+
+    // 7 the durable wait
+    upsertSearchAttributes([{ key: AutopilotSendAt, value: new Date(planned.sendAt) }]);
+    advance('scheduled', { reason: undefined, sendAt: planned.sendAt, decidedBy });
+    const delay = Math.max(0, planned.delayMs - (Date.now() - plannedAt));
+    if (await condition(() => cancelledNow() !== undefined, delay)) return finish('cancelled', cancelledNow()!.reason);
+
+    // The world may have changed while we slept: the gates and the opt-out once more.
+    const final = await check(text);
+    if (final.optedOut) return finish('cancelled', 'contact_opted_out');
+    const failed = final.gates.find((g) => !g.passed);
+    if (failed) return finish('skipped', `gate_failed:${failed.reason}`);
+    if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
+
+    // 8 send
+    advance('sending');
+    try {
+      const sent = await send.sendReply.executeWithOptions({ summary: `send via ${input.channel}` }, [
+        { userId: input.userId, eventId: input.eventId, text, humanApproved: decidedBy !== 'autopilot' },
+      ]);
+      state = { ...state, sandbox: sent.sandbox };
+    } catch (err) {
+      // A failure a human can resolve (connect the channel, renew the token, answer inside the window) goes back
+      // to review; its slot is given back and taken again when the reply is approved.
+      const reviewable = REVIEWABLE_SEND_FAILURES[failureType(err)];
+      if (reviewable && sendRound < MAX_REVIEW_ROUNDS) {
+        await db.releaseSlot.executeWithOptions({ summary: 'give the send slot back' }, [{ userId: input.userId, eventId: input.eventId }]);
+        route = { route: 'review', reason: reviewable as ReviewReason, oneClick: false };
+        planned = undefined;
+        decidedBy = undefined;
         continue;
       }
-      await db.closeReviewTask.executeWithOptions({ summary: 'review approved' }, [
-        { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: edited ? text : null, decidedBy: reviewer, reason: null },
-      ]);
-      decidedBy = reviewer;
-      if (!planned?.ok || edited) {
-        planned = await plan(text);
-        plannedAt = Date.now();
-      }
-      if (!planned.ok) {
-        settle({ outcome: 'skipped', reason: 'outside_window' });
-        return finish('skipped', 'outside_window');
-      }
-      settle({ outcome: 'scheduled', sendAt: planned.sendAt });
-      break;
+      return finish('failed', `send_failed:${failureType(err)}`);
     }
+    return finish('sent', undefined);
   }
-  if (!planned?.ok) return finish('failed', 'not_planned');
-
-  // 7 the durable wait
-  upsertSearchAttributes([{ key: AutopilotSendAt, value: new Date(planned.sendAt) }]);
-  advance('scheduled', { reason: undefined, sendAt: planned.sendAt, decidedBy });
-  const delay = Math.max(0, planned.delayMs - (Date.now() - plannedAt));
-  if (await condition(() => cancelledNow() !== undefined, delay)) return finish('cancelled', cancelledNow()!.reason);
-
-  // The world may have changed while we slept: the gates and the opt-out once more.
-  const final = await check(text);
-  if (final.optedOut) return finish('cancelled', 'contact_opted_out');
-  const failed = final.gates.find((g) => !g.passed);
-  if (failed) return finish('skipped', `gate_failed:${failed.reason}`);
-  if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
-
-  // 8 send
-  advance('sending');
-  try {
-    const sent = await send.sendReply.executeWithOptions({ summary: `send via ${input.channel}` }, [
-      { userId: input.userId, eventId: input.eventId, text, humanApproved: decidedBy !== 'autopilot' },
-    ]);
-    state = { ...state, sandbox: sent.sandbox };
-  } catch (err) {
-    return finish('failed', `send_failed:${failureType(err)}`);
-  }
-  return finish('sent', undefined);
 }

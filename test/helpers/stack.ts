@@ -43,7 +43,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const servers = testServers();
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { component: 'test' });
   installTemporalRuntime();
-  const config = loadConfig({ ...options.env });
+  // As under npm start, a channel without a connection records its replies in the sandbox outbox.
+  const config = loadConfig({ AUTOPILOT_SANDBOX_FALLBACK: 'true', ...options.env });
   const database = await createTestDatabase();
   const taskQueue = `test-${crypto.randomUUID()}`;
   const clientConnection = await Connection.connect({ address: servers.temporalAddress });
