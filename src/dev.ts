@@ -10,7 +10,7 @@ import { saveConnection } from './db/connections';
 import { ensureDevUser, generateApiKey } from './db/users';
 import { createSecretBox } from './domain/secrets';
 import { createLogger, type Logger } from './logger';
-import { startApiServer } from './server';
+import { apiDepsFromConfig, startApiServer } from './server';
 import { startTemporalDevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { activityDepsFromConfig, createWorker, installTemporalRuntime } from './worker';
@@ -120,7 +120,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   });
   running.catch((err) => logger.error({ event: 'worker.failed', error: (err as Error).message }));
 
-  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger, confidenceThreshold: config.confidenceThreshold }, config.api.host, config.api.port);
+  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger, secrets }), config.api.host, config.api.port);
   stoppers.push({ name: 'api', stop: api.close });
 
   const filter = encodeURIComponent('AutopilotStage IS NOT NULL');

@@ -3,7 +3,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './api/app';
 import type { ApiDeps } from './api/deps';
-import { loadConfigOrExit } from './config';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { loadConfigOrExit, type Config } from './config';
+import { createSecretBox, type SecretBox } from './domain/secrets';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
@@ -12,6 +15,22 @@ import { requireSetting } from './worker';
 export interface RunningApi {
   url: string;
   close(): Promise<void>;
+}
+
+/** The API's dependencies as the configuration asks for them. */
+export function apiDepsFromConfig(
+  config: Config,
+  parts: { db: Pool; temporal: Client; logger: Logger; secrets?: SecretBox },
+): ApiDeps {
+  return {
+    db: parts.db,
+    temporal: parts.temporal,
+    logger: parts.logger,
+    taskQueue: config.temporal.taskQueue,
+    confidenceThreshold: config.confidenceThreshold,
+    secrets: parts.secrets ?? (config.secretKey ? createSecretBox(config.secretKey) : undefined),
+    webhooks: { whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken } },
+  };
 }
 
 /** Serves the API on host:port (port 0 picks a free one). */
@@ -44,7 +63,7 @@ async function main(): Promise<void> {
   const db = createPool(databaseUrl);
   const connection = await Connection.connect({ address });
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const api = await startApiServer({ db, temporal, taskQueue: config.temporal.taskQueue, logger, confidenceThreshold: config.confidenceThreshold }, config.api.host, config.api.port);
+  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger }), config.api.host, config.api.port);
   logger.info({ event: 'api.started', url: api.url });
   const stop = async () => {
     await api.close();

@@ -4,11 +4,13 @@ import { requireApiKey } from './auth';
 import { provideDeps, type ApiDeps, type ApiEnv } from './deps';
 import { ApiError, errorBody, handleError } from './errors';
 import { events } from './events';
+import { channels } from './channels';
 import { experiments } from './experiments';
 import { health } from './health';
 import { outbox } from './outbox';
 import { reviews } from './reviews';
 import { createSettingsRoutes } from './settings';
+import { webhooks } from './webhooks';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,11 +32,14 @@ export function createApp(deps: ApiDeps) {
     .route('/settings', settingsRoutes.settings)
     .route('/contacts', settingsRoutes.contacts)
     .route('/experiments', experiments)
-    .route('/outbox', outbox);
+    .route('/outbox', outbox)
+    .route('/channels', channels);
 
   return new Hono<ApiEnv>()
     .use(provideDeps(deps))
     .route('/', health)
+    .use('/webhooks/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'payload_too_large', 'the webhook body is too large'); } }))
+    .route('/webhooks', webhooks)
     .route('/v1', v1)
     .notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
     .onError(handleError(deps.logger));

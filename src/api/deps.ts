@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { createMiddleware } from 'hono/factory';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { SecretBox } from '../domain/secrets';
 
 export interface ApiDeps {
   db: Pool;
@@ -10,6 +11,10 @@ export interface ApiDeps {
   logger: Logger;
   /** The installation's AUTOPILOT_CONFIDENCE_THRESHOLD, shown beside a user's own. */
   confidenceThreshold: number;
+  /** Seals channel credentials; absent without AUTOPILOT_SECRET_KEY (connections cannot be stored then). */
+  secrets?: SecretBox;
+  /** Webhook secrets: the app secret that signs deliveries, the token the platform echoes on verification. */
+  webhooks?: { whatsapp?: { appSecret?: string; verifyToken?: string } };
 }
 
 export interface ApiEnv {

@@ -1,17 +1,16 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { findEvent, insertInboundEvent } from '../db/events';
+import { findEvent } from '../db/events';
 import { findJobByEvent } from '../db/jobs';
 import { latestReviewForEvent } from '../db/reviews';
 import { CHANNELS } from '../domain/channels';
 import { normalizeHandle } from '../domain/contact-handle';
 import type { Stage } from '../domain/stages';
-import { workflowIdFor } from '../domain/workflow-id';
-import { startAutopilot } from '../temporal/start';
 import { stateQuery } from '../workflows';
 import type { ApiDeps, ApiEnv } from './deps';
-import { errorBody, notFound } from './errors';
+import { notFound } from './errors';
+import { acceptInbound } from './intake';
 import { isUuid } from './ids';
 import { validate } from './validation';
 
@@ -78,27 +77,15 @@ async function currentStage(deps: ApiDeps, workflowId: string | null, stored: { 
 export const events = new Hono<ApiEnv>()
   .post('/', validate('json', InboundEventSchema), async (c) => {
     const body = c.req.valid('json');
-    const { db, temporal, taskQueue, logger } = c.var.deps;
-    const userId = c.var.userId;
-    const stored = await insertInboundEvent(db, {
-      userId,
+    const accepted = await acceptInbound(c.var.deps, c.var.userId, {
       channel: body.channel,
       externalId: body.externalId,
       text: body.text,
       contact: body.contact,
       occurredAt: body.timestamp ? new Date(body.timestamp) : new Date(),
       metadata: body.metadata ?? {},
-      workflowId: workflowIdFor(body.channel, userId, body.externalId),
     });
-    try {
-      await startAutopilot(temporal, taskQueue, stored.workflowId, { eventId: stored.id, userId, channel: body.channel });
-    } catch (err) {
-      // The event is stored; the sender's retry of this request starts the workflow.
-      logger.error({ event: 'api.workflow_start_failed', eventId: stored.id, error: (err as Error).message });
-      return c.json(errorBody('temporal_unavailable', 'the event was stored but its workflow could not be started; retry the request'), 503);
-    }
-    logger.info({ event: 'api.event_accepted', eventId: stored.id, channel: body.channel, duplicate: stored.duplicate });
-    return c.json({ eventId: stored.id, workflowId: stored.workflowId, duplicate: stored.duplicate }, stored.duplicate ? 200 : 202);
+    return c.json(accepted, accepted.duplicate ? 200 : 202);
   })
   .get('/:id', async (c) => {
     const id = c.req.param('id');

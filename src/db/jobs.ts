@@ -135,3 +135,21 @@ export async function countAutoRepliesToday(db: Pool | PoolClient, userId: strin
   );
   return rows[0]?.n ?? 0;
 }
+
+const DELIVERY_RANK = `CASE $4::text WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 END`;
+const CURRENT_RANK = `CASE autopilot_jobs.delivery_status WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 WHEN 'read' THEN 3 WHEN 'failed' THEN 4 ELSE 0 END`;
+
+/** What the platform reports about a sent message; statuses arriving out of order never move it backwards. */
+export async function recordDeliveryStatus(
+  db: Pool | PoolClient,
+  u: { userId: string; channel: Channel; providerMessageId: string; status: 'sent' | 'delivered' | 'read' | 'failed'; at: Date; error?: string },
+): Promise<{ eventId: string; experimentId: string | null; variantId: string | null } | undefined> {
+  const { rows } = await db.query(
+    `UPDATE autopilot_jobs SET delivery_status = $4, delivery_error = $5, delivery_updated_at = $6, updated_at = now()
+      WHERE user_id = $1 AND channel = $2 AND provider_message_id = $3 AND ${DELIVERY_RANK} >= ${CURRENT_RANK}
+      RETURNING message_event_id, experiment_id, variant_id`,
+    [u.userId, u.channel, u.providerMessageId, u.status, u.error ?? null, u.at],
+  );
+  const row = rows[0];
+  return row && { eventId: row.message_event_id, experimentId: row.experiment_id, variantId: row.variant_id };
+}

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { addApiKey, generateApiKey, upsertUser } from '../../src/db/users';
 import { createLogger } from '../../src/logger';
-import { startApiServer } from '../../src/server';
+import { apiDepsFromConfig, startApiServer } from '../../src/server';
 import type { ActivityDeps } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { activityDepsFromConfig, createWorker, installTemporalRuntime } from '../../src/worker';
@@ -44,9 +44,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { component: 'test' });
   installTemporalRuntime();
   // As under npm start, a channel without a connection records its replies in the sandbox outbox.
-  const config = loadConfig({ AUTOPILOT_SANDBOX_FALLBACK: 'true', ...options.env });
-  const database = await createTestDatabase();
   const taskQueue = `test-${crypto.randomUUID()}`;
+  const config = loadConfig({ AUTOPILOT_SANDBOX_FALLBACK: 'true', TEMPORAL_TASK_QUEUE: taskQueue, ...options.env });
+  const database = await createTestDatabase();
   const clientConnection = await Connection.connect({ address: servers.temporalAddress });
   const temporal = new Client({ connection: clientConnection, namespace: 'default' });
   const base = activityDepsFromConfig(config, { db: database.pool, logger, temporal });
@@ -59,7 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     workflowBundle: { codePath: servers.workflowBundlePath },
   });
   const running = worker.run();
-  const api = await startApiServer({ db: database.pool, temporal, taskQueue, logger, confidenceThreshold: config.confidenceThreshold }, '127.0.0.1', 0);
+  const api = await startApiServer(apiDepsFromConfig(config, { db: database.pool, temporal, logger }), '127.0.0.1', 0);
 
   const createUser = async (): Promise<TestUser> => {
     const id = await upsertUser(database.pool, { slug: `user-${crypto.randomUUID()}`, name: 'Test user' });

@@ -1,0 +1,72 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { deleteConnection, findConnection, saveConnection, type Connection } from '../db/connections';
+import { CHANNELS, type Channel } from '../domain/channels';
+import type { ApiEnv } from './deps';
+import { ApiError, notFound } from './errors';
+import { validate } from './validation';
+
+const WhatsAppConnection = z
+  .object({
+    phoneNumberId: z.string().trim().regex(/^\d{5,20}$/, 'phoneNumberId is the numeric WhatsApp phone-number id'),
+    accessToken: z.string().trim().min(20, 'accessToken is a Cloud API access token'),
+    // The approved template sent when the 24-hour window has closed.
+    template: z.object({ name: z.string().trim().min(1), language: z.string().trim().min(2).default('en') }).strict().optional(),
+  })
+  .strict();
+
+function channelParam(value: string): Channel {
+  if (!(CHANNELS as readonly string[]).includes(value)) throw notFound(`channel ${value}`);
+  return value as Channel;
+}
+
+/** A connection as the API shows it: never its secrets. */
+function view(channel: Channel, connection: Connection | undefined) {
+  if (!connection) return { channel, connected: false };
+  return {
+    channel,
+    connected: connection.status === 'active',
+    status: connection.status,
+    brokenReason: connection.brokenReason,
+    accountId: connection.accountId,
+    settings: connection.settings,
+    credentials: Object.keys(connection.credentials).sort(),
+    tokenExpiresAt: connection.tokenExpiresAt?.toISOString() ?? null,
+    updatedAt: connection.updatedAt.toISOString(),
+  };
+}
+
+function secretsOf(deps: ApiEnv['Variables']['deps']) {
+  if (!deps.secrets) throw new ApiError(503, 'secret_key_missing', 'set AUTOPILOT_SECRET_KEY to store channel credentials');
+  return deps.secrets;
+}
+
+export const channels = new Hono<ApiEnv>()
+  .get('/:channel', async (c) => {
+    const channel = channelParam(c.req.param('channel'));
+    const connection = c.var.deps.secrets ? await findConnection(c.var.deps.db, c.var.deps.secrets, c.var.userId, channel) : undefined;
+    return c.json(view(channel, connection));
+  })
+  .put('/:channel', validate('json', z.record(z.string(), z.unknown())), async (c) => {
+    const channel = channelParam(c.req.param('channel'));
+    if (channel !== 'whatsapp') throw new ApiError(400, 'channel_not_supported', `connections for ${channel} are not supported yet`, 'channel');
+    const parsed = WhatsAppConnection.safeParse(c.req.valid('json'));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ApiError(400, 'invalid_request', issue.message, issue.path.join('.') || undefined);
+    }
+    const body = parsed.data;
+    const saved = await saveConnection(c.var.deps.db, secretsOf(c.var.deps), {
+      userId: c.var.userId,
+      channel,
+      accountId: body.phoneNumberId,
+      credentials: { accessToken: body.accessToken },
+      settings: body.template ? { template: body.template } : {},
+    });
+    return c.json(view(channel, saved));
+  })
+  .delete('/:channel', async (c) => {
+    const channel = channelParam(c.req.param('channel'));
+    if (!(await deleteConnection(c.var.deps.db, c.var.userId, channel))) throw notFound('connection');
+    return c.body(null, 204);
+  });

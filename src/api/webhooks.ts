@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { findConnectionOwner } from '../db/connections';
+import { trackResult } from '../db/experiments';
+import { recordDeliveryStatus } from '../db/jobs';
+import { parseWhatsAppWebhook } from '../channels/whatsapp-webhook';
+import { isChannel } from '../domain/channels';
+import { verifyMetaSignature } from '../domain/webhook-signature';
+import type { ApiEnv } from './deps';
+import { ApiError, errorBody } from './errors';
+import { acceptInbound } from './intake';
+
+/**
+ * Platform webhooks, outside /v1: they authenticate by signature, not by API key. A delivery is answered
+ * once it is stored and its workflow started (a 5xx makes the platform deliver again; duplicates are free).
+ */
+export const webhooks = new Hono<ApiEnv>()
+  // Meta's verification handshake: echo hub.challenge when hub.verify_token matches.
+  .get('/whatsapp', (c) => {
+    const expected = c.var.deps.webhooks?.whatsapp?.verifyToken;
+    const mode = c.req.query('hub.mode');
+    const token = c.req.query('hub.verify_token');
+    if (expected && mode === 'subscribe' && token === expected) return c.text(c.req.query('hub.challenge') ?? '', 200);
+    return c.json(errorBody('verification_failed', 'hub.verify_token does not match WHATSAPP_VERIFY_TOKEN'), 403);
+  })
+  .post('/whatsapp', async (c) => {
+    const deps = c.var.deps;
+    const appSecret = deps.webhooks?.whatsapp?.appSecret;
+    if (!appSecret) throw new ApiError(503, 'webhook_not_configured', 'WHATSAPP_APP_SECRET is not set, so deliveries cannot be verified');
+    const raw = Buffer.from(await c.req.arrayBuffer());
+    if (!verifyMetaSignature(raw, c.req.header('x-hub-signature-256'), appSecret)) {
+      throw new ApiError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
+    }
+    const parsed = parseWhatsAppWebhook(payload);
+    if (!parsed.ok) throw new ApiError(400, 'invalid_payload', parsed.message);
+
+    const owners = new Map<string, string | undefined>();
+    const ownerOf = async (accountId: string) => {
+      if (!owners.has(accountId)) owners.set(accountId, await findConnectionOwner(deps.db, 'whatsapp', accountId));
+      return owners.get(accountId);
+    };
+    let accepted = 0;
+    let duplicates = 0;
+    let unknownAccount = 0;
+    for (const { accountId, ...message } of parsed.messages) {
+      const userId = await ownerOf(accountId);
+      if (!userId) {
+        unknownAccount += 1;
+        continue;
+      }
+      const result = await acceptInbound(deps, userId, message);
+      if (result.duplicate) duplicates += 1;
+      else accepted += 1;
+    }
+    let statuses = 0;
+    for (const status of parsed.statuses) {
+      const userId = await ownerOf(status.phoneNumberId);
+      if (!userId) continue;
+      const job = await recordDeliveryStatus(deps.db, { userId, channel: 'whatsapp', ...status });
+      if (!job) continue;
+      statuses += 1;
+      if (status.status === 'read' && job.experimentId && job.variantId) {
+        await trackResult(deps.db, { userId, experimentId: job.experimentId, variantId: job.variantId, eventId: job.eventId, metric: 'opened' });
+      }
+    }
+    if (unknownAccount) deps.logger.warn({ event: 'webhook.unknown_account', channel: 'whatsapp', count: unknownAccount });
+    return c.json({ accepted, duplicates, statuses, skipped: parsed.skipped + unknownAccount });
+  })
+  .all('/:channel', (c) => {
+    const channel = c.req.param('channel');
+    const message = isChannel(channel) ? `no webhook for ${channel} yet` : `unknown channel ${channel}`;
+    return c.json(errorBody('not_found', message), 404);
+  });

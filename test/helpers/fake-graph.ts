@@ -1,0 +1,78 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local server answering as the WhatsApp Cloud API does (POST /{version}/{phone-number-id}/messages): a
+ * success carries `messages[0].id` (a wamid); an error carries the Graph error object with its code. Each
+ * request takes the next scripted answer (the last one repeats) and is recorded as received.
+ */
+
+export type GraphAnswer =
+  | { kind: 'ok'; wamid?: string }
+  | { kind: 'error'; status: number; code: number; message?: string; retryAfter?: string };
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+}
+
+export interface FakeGraph {
+  baseUrl: string;
+  requests: ReceivedRequest[];
+  script(answers: GraphAnswer[]): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeGraph(): Promise<FakeGraph> {
+  let answers: GraphAnswer[] = [{ kind: 'ok' }];
+  let served = 0;
+  let sequence = 0;
+  const requests: ReceivedRequest[] = [];
+  const used = new Set<string>();
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : undefined });
+      const answer = answers[Math.min(served++, answers.length - 1)]!;
+      if (answer.kind === 'ok') {
+        sequence += 1;
+        // A scripted wamid is handed out once, as the platform never repeats one.
+        const wamid = answer.wamid && !used.has(answer.wamid) ? answer.wamid : `wamid.fake-${sequence}-${Date.now()}`;
+        used.add(wamid);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ messaging_product: 'whatsapp', contacts: [{ input: requests.at(-1)?.body?.to, wa_id: requests.at(-1)?.body?.to }], messages: [{ id: wamid }] }));
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}) });
+      res.end(
+        JSON.stringify({
+          error: {
+            message: answer.message ?? `(#${answer.code}) error`,
+            type: 'OAuthException',
+            code: answer.code,
+            error_data: { messaging_product: 'whatsapp', details: answer.message ?? `details for ${answer.code}` },
+            fbtrace_id: 'AbCdEf',
+          },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    requests,
+    script(next) {
+      answers = next;
+      served = 0;
+      requests.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

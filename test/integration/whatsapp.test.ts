@@ -1,0 +1,358 @@
+import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, type OutgoingReply } from '../../src/channels/types';
+import { createWhatsAppAdapter } from '../../src/channels/whatsapp';
+import { findConnection, saveConnection } from '../../src/db/connections';
+import { upsertUser } from '../../src/db/users';
+import { createSecretBox } from '../../src/domain/secrets';
+import { signMetaPayload } from '../../src/domain/webhook-signature';
+import { createLogger } from '../../src/logger';
+import { freePort } from '../../src/temporal/dev-server';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { startFakeGraph, type FakeGraph } from '../helpers/fake-graph';
+import { startStack, type Stack, type TestUser } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
+
+/**
+ * WhatsApp Cloud API: the exact request the platform receives, each documented error, the webhook's
+ * verification and signatures, and a message's whole way from a signed webhook to the Cloud API call and its
+ * read receipt.
+ */
+
+const SECRET_KEY = 'test-secret-key-that-is-long-enough-1234';
+const APP_SECRET = 'meta-app-secret';
+const VERIFY_TOKEN = 'verify-me';
+const box = createSecretBox(SECRET_KEY);
+
+let graph: FakeGraph;
+beforeAll(async () => {
+  graph = await startFakeGraph();
+});
+afterAll(async () => graph?.close());
+
+describe('the WhatsApp adapter', () => {
+  let database: TestDatabase;
+  let userId: string;
+  const adapter = () =>
+    createWhatsAppAdapter({ db: database.pool, logger: createLogger('silent'), secrets: box, baseUrl: graph.baseUrl, graphVersion: 'v21.0' });
+  const reply: () => OutgoingReply = () => ({
+    jobId: 'job-1',
+    userId,
+    channel: 'whatsapp',
+    recipient: '491701234567',
+    text: 'Hallo Erika, gerne! Für wie viele Nutzer?',
+    inReplyTo: { externalId: 'wamid.INBOUND123', metadata: {} },
+    humanApproved: false,
+  });
+  const send = () => {
+    const a = adapter();
+    return a.send(reply(), a.prepare(reply()));
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    userId = await upsertUser(database.pool, { slug: 'wa', name: 'WA' });
+  });
+  afterAll(async () => database?.drop());
+  beforeEach(async () => {
+    await saveConnection(database.pool, box, {
+      userId,
+      channel: 'whatsapp',
+      accountId: '106540352242922',
+      credentials: { accessToken: 'EAAG-test-access-token' },
+      settings: {},
+    });
+  });
+
+  it('posts the documented text message with the token and returns the wamid', async () => {
+    graph.script([{ kind: 'ok', wamid: 'wamid.OUT1' }]);
+    expect(await send()).toEqual({ providerMessageId: 'wamid.OUT1', sandbox: false });
+    expect(graph.requests).toHaveLength(1);
+    const [request] = graph.requests;
+    expect(request!.method).toBe('POST');
+    expect(request!.path).toBe('/v21.0/106540352242922/messages');
+    expect(request!.headers.authorization).toBe('Bearer EAAG-test-access-token');
+    expect(request!.headers['content-type']).toBe('application/json');
+    expect(request!.body).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '491701234567',
+      type: 'text',
+      text: { preview_url: false, body: 'Hallo Erika, gerne! Für wie viele Nutzer?' },
+      context: { message_id: 'wamid.INBOUND123' },
+    });
+  });
+
+  it.each([
+    ['HTTP 429 with Retry-After', { kind: 'error', status: 429, code: 4, retryAfter: '7' }, RateLimitedSendError, 7000],
+    ['throughput limit 130429', { kind: 'error', status: 400, code: 130429 }, RateLimitedSendError, 30000],
+    ['pair rate limit 131056', { kind: 'error', status: 400, code: 131056 }, RateLimitedSendError, 30000],
+  ] as const)('maps %s to rate-limited with the wait', async (_name, answer, type, wait) => {
+    graph.script([answer]);
+    const error = await send().catch((e) => e);
+    expect(error).toBeInstanceOf(type);
+    expect((error as RateLimitedSendError).retryAfterMs).toBe(wait);
+  });
+
+  it.each([
+    ['a 500', { kind: 'error', status: 500, code: 1 }],
+    ['service unavailable 131016', { kind: 'error', status: 503, code: 131016 }],
+    ['generic user error 131000', { kind: 'error', status: 400, code: 131000 }],
+  ] as const)('maps %s to retryable', async (_name, answer) => {
+    graph.script([answer]);
+    expect(await send().catch((e) => e)).toBeInstanceOf(RetryableSendError);
+  });
+
+  it.each([
+    ['an undeliverable number 131026', 131026, 'invalid_recipient'],
+    ['a number outside the allow-list 131030', 131030, 'invalid_recipient'],
+    ['a policy block 368', 368, 'blocked'],
+    ['an invalid parameter 100', 100, 'rejected'],
+  ])('maps %s to non-retryable (%s)', async (_name, code, reason) => {
+    graph.script([{ kind: 'error', status: 400, code }]);
+    const error = await send().catch((e) => e);
+    expect(error).toBeInstanceOf(NonRetryableSendError);
+    expect((error as NonRetryableSendError).reason).toBe(reason);
+  });
+
+  it('maps an expired token (190) to a broken connection', async () => {
+    graph.script([{ kind: 'error', status: 401, code: 190, message: 'Error validating access token: Session has expired' }]);
+    const error = await send().catch((e) => e);
+    expect((error as NonRetryableSendError).reason).toBe('connection_broken');
+    expect(await findConnection(database.pool, box, userId, 'whatsapp')).toMatchObject({ status: 'broken' });
+    expect(await adapter().isConnected(userId)).toBe(false);
+  });
+
+  it('maps 131047 (outside the 24-hour window) to outside_window without a template', async () => {
+    graph.script([{ kind: 'error', status: 400, code: 131047 }]);
+    expect(((await send().catch((e) => e)) as NonRetryableSendError).reason).toBe('outside_window');
+  });
+
+  it("sends the connection's approved template when the window has closed", async () => {
+    await saveConnection(database.pool, box, {
+      userId,
+      channel: 'whatsapp',
+      accountId: '106540352242922',
+      credentials: { accessToken: 'EAAG-test-access-token' },
+      settings: { template: { name: 'follow_up', language: 'de' } },
+    });
+    graph.script([{ kind: 'error', status: 400, code: 131047 }, { kind: 'ok', wamid: 'wamid.TEMPLATE' }]);
+    expect(await send()).toEqual({ providerMessageId: 'wamid.TEMPLATE', sandbox: false });
+    expect(graph.requests[1]!.body).toEqual({
+      messaging_product: 'whatsapp',
+      to: '491701234567',
+      type: 'template',
+      template: { name: 'follow_up', language: { code: 'de' } },
+    });
+  });
+
+  it('catches a missing phone number before any call, and says when no connection exists', async () => {
+    graph.script([{ kind: 'ok' }]);
+    expect(() => adapter().validateRecipient('')).toThrow(NonRetryableSendError);
+    expect(() => adapter().validateRecipient('not a number')).toThrow(/phone number/);
+    await database.pool.query(`DELETE FROM channel_connections WHERE user_id = $1`, [userId]);
+    expect(((await send().catch((e) => e)) as NonRetryableSendError).reason).toBe('channel_not_connected');
+    expect(graph.requests).toHaveLength(0);
+  });
+
+  it('treats an unreachable platform as retryable', async () => {
+    const dead = createWhatsAppAdapter({
+      db: database.pool,
+      logger: createLogger('silent'),
+      secrets: box,
+      baseUrl: `http://127.0.0.1:${await freePort()}`,
+      graphVersion: 'v21.0',
+    });
+    expect(await dead.send(reply(), dead.prepare(reply())).catch((e) => e)).toBeInstanceOf(RetryableSendError);
+  });
+});
+
+function inboundPayload(phoneNumberId: string, message: Record<string, unknown>, name = 'Erika Mustermann') {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+              contacts: [{ profile: { name }, wa_id: message.from }],
+              messages: [message],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function statusPayload(phoneNumberId: string, wamid: string, status: string) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+              statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '491701234567' }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describe('the WhatsApp webhook and the whole way through', () => {
+  let stack: Stack;
+  let user: TestUser;
+  let phoneNumberId: string;
+  let counter = 0;
+
+  async function deliver(body: unknown, signature?: string) {
+    const raw = Buffer.from(JSON.stringify(body), 'utf8');
+    const response = await fetch(`${stack.url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature ?? signMetaPayload(raw, APP_SECRET) },
+      body: raw,
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  }
+
+  const message = (text: string) => {
+    counter += 1;
+    return { from: `49170555${String(counter).padStart(4, '0')}`, id: `wamid.IN-${Date.now()}-${counter}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } };
+  };
+
+  const eventsOf = async () => (await stack.db.query(`SELECT id, content, external_id FROM message_events WHERE user_id = $1 AND direction = 'inbound' ORDER BY created_at`, [user.id])).rows;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      env: {
+        AUTOPILOT_SECRET_KEY: SECRET_KEY,
+        AUTOPILOT_SANDBOX_FALLBACK: 'false',
+        WHATSAPP_API_BASE_URL: graph.baseUrl,
+        WHATSAPP_APP_SECRET: APP_SECRET,
+        WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+        AUTOPILOT_ASAP_DELAY_SECONDS: '1',
+      },
+    });
+    user = await stack.createUser();
+    phoneNumberId = String(100000000000000 + Math.floor(Math.random() * 1e9));
+    const connected = await stack.request('PUT', '/v1/channels/whatsapp', {
+      key: user.key,
+      body: { phoneNumberId, accessToken: 'EAAG-e2e-access-token' },
+    });
+    expect(connected.status).toBe(200);
+  });
+  afterAll(async () => stack?.close());
+
+  it("answers Meta's verification handshake only with the right token", async () => {
+    const ok = await fetch(`${stack.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('1158201444');
+    const wrong = await fetch(`${stack.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1`);
+    expect(wrong.status).toBe(403);
+  });
+
+  it('refuses a wrong, missing or tampered signature with 401 and stores nothing', async () => {
+    const body = inboundPayload(phoneNumberId, message('Was kostet das?'));
+    expect((await deliver(body, 'sha256=' + '0'.repeat(64))).status).toBe(401);
+    expect((await deliver(body, 'sha1=abc')).status).toBe(401);
+    expect((await deliver(body, 'sha256=abc')).status).toBe(401);
+    // one byte of the body changed after signing
+    const raw = Buffer.from(JSON.stringify(body), 'utf8');
+    const signature = signMetaPayload(raw, APP_SECRET);
+    const tampered = Buffer.from(raw);
+    tampered[tampered.indexOf('k'.charCodeAt(0))] = 'K'.charCodeAt(0);
+    const response = await fetch(`${stack.url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      body: tampered,
+    });
+    expect(response.status).toBe(401);
+    expect(await eventsOf()).toEqual([]);
+  });
+
+  it('verifies the signature over the raw bytes of a non-ASCII body, and stores the text exactly', async () => {
+    const text = 'Grüß Gott! Können Sie mir die Preise schicken? 🙂 — ÄÖÜ ß';
+    const m = message(text);
+    const delivered = await deliver(inboundPayload(phoneNumberId, m, 'Jürgen Größ'));
+    expect(delivered).toEqual({ status: 200, body: { accepted: 1, duplicates: 0, statuses: 0, skipped: 0 } });
+    const events = await eventsOf();
+    expect(events.find((e) => e.external_id === m.id)?.content).toBe(text);
+    // the same delivery again: no second event
+    expect((await deliver(inboundPayload(phoneNumberId, m, 'Jürgen Größ'))).body).toMatchObject({ accepted: 0, duplicates: 1 });
+    const stored = (await eventsOf()).filter((e) => e.external_id === m.id);
+    expect(stored).toHaveLength(1);
+    await stack.waitForStage(stored[0].id, 'awaiting_review', user.key); // the user is still in assist mode
+  });
+
+  it('ignores messages for an account no user connected, answers a malformed body 400 and an unknown channel 404', async () => {
+    expect((await deliver(inboundPayload('999999', message('Hallo')))).body).toMatchObject({ accepted: 0, skipped: 1 });
+    const raw = Buffer.from('{"object": "whatsapp_business_account", ', 'utf8');
+    const malformed = await fetch(`${stack.url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'x-hub-signature-256': signMetaPayload(raw, APP_SECRET) },
+      body: raw,
+    });
+    expect(malformed.status).toBe(400);
+    expect((await fetch(`${stack.url}/webhooks/telegram`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('never returns the access token', async () => {
+    const read = await stack.request('GET', '/v1/channels/whatsapp', { key: user.key });
+    expect(read.body).toMatchObject({ channel: 'whatsapp', connected: true, accountId: phoneNumberId, credentials: ['accessToken'] });
+    expect(JSON.stringify(read.body)).not.toContain('EAAG');
+    const bad = await stack.request('PUT', '/v1/channels/whatsapp', { key: user.key, body: { phoneNumberId: 'abc', accessToken: 'x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('phoneNumberId');
+  });
+
+  it('takes a signed pricing question in auto mode to exactly one Cloud API call, and its read receipt into the experiment', async () => {
+    await stack.request('PUT', '/v1/settings', { key: user.key, body: { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } } });
+    const experiment = await stack.request('POST', '/v1/experiments', {
+      key: user.key,
+      body: { name: 'wa opener', context: 'pricing', variants: [{ id: 'only', weight: 1, templates: { de: 'Hallo {{firstName}}, gerne! Für wie viele Nutzer?' } }, { id: 'never', weight: 0, templates: { de: 'x' } }] },
+    });
+    graph.script([{ kind: 'ok', wamid: 'wamid.REPLY-E2E' }]);
+    const m = message('Hallo, was kostet das Pro-Paket?');
+    expect((await deliver(inboundPayload(phoneNumberId, m))).body.accepted).toBe(1);
+
+    const event = (await eventsOf()).find((e) => e.external_id === m.id)!;
+    const sent = await stack.waitForStage(event.id, 'sent', user.key);
+    expect(sent.reply).toMatchObject({ providerMessageId: 'wamid.REPLY-E2E', sandbox: false, variantId: 'only' });
+    expect(graph.requests).toHaveLength(1);
+    expect(graph.requests[0]!.path).toBe(`/v21.0/${phoneNumberId}/messages`);
+    expect(graph.requests[0]!.headers.authorization).toBe('Bearer EAAG-e2e-access-token');
+    expect(graph.requests[0]!.body).toMatchObject({ to: m.from, type: 'text', text: { body: 'Hallo Erika, gerne! Für wie viele Nutzer?' }, context: { message_id: m.id } });
+
+    // delivered, then read; a late "delivered" does not undo "read"
+    expect((await deliver(statusPayload(phoneNumberId, 'wamid.REPLY-E2E', 'delivered'))).body.statuses).toBe(1);
+    expect((await deliver(statusPayload(phoneNumberId, 'wamid.REPLY-E2E', 'read'))).body.statuses).toBe(1);
+    await deliver(statusPayload(phoneNumberId, 'wamid.REPLY-E2E', 'delivered'));
+    const { rows } = await stack.db.query(`SELECT delivery_status FROM autopilot_jobs WHERE provider_message_id = 'wamid.REPLY-E2E'`);
+    expect(rows).toEqual([{ delivery_status: 'read' }]);
+    const results = await waitFor(async () => {
+      const e = (await stack.request('GET', `/v1/experiments/${experiment.body.id}`, { key: user.key })).body;
+      return e.results[0].opened === 1 ? e.results : undefined;
+    }, 'the read receipt to count as opened');
+    expect(results[0]).toMatchObject({ variantId: 'only', sent: 1, opened: 1 });
+  });
+
+  it('sends a reply to review with reason channel_not_connected when the user has no connection', async () => {
+    const other = await stack.createUser();
+    await stack.request('PUT', '/v1/settings', { key: other.key, body: { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } } });
+    const posted = await stack.request('POST', '/v1/events', {
+      key: other.key,
+      body: { channel: 'whatsapp', externalId: `wamid.nc-${Date.now()}`, contact: { handle: '+491709876543' }, text: 'Was kostet das?' },
+    });
+    const read = await stack.waitForStage(posted.body.eventId, 'awaiting_review', other.key);
+    expect(read.stageReason).toBe('channel_not_connected');
+  });
+});
