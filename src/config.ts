@@ -111,6 +111,16 @@ const schema = z.object({
   WHATSAPP_API_KEY: optionalString('a WhatsApp Cloud API access token (single-tenant default connection)'),
   WHATSAPP_PHONE_NUMBER_ID: optionalString('the WhatsApp phone-number id of the default connection'),
 
+  AUTOPILOT_PUBLIC_URL: url('the URL the API is reached at from outside (unsubscribe links), e.g. https://autopilot.example.com'),
+  SMTP_HOST: optionalString('an SMTP server host (single-tenant default email connection)'),
+  SMTP_PORT: port(587, 'an SMTP port, 1-65535'),
+  SMTP_SECURE: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')).describe('true for implicit TLS (port 465), else false'),
+  SMTP_USER: optionalString('the SMTP user name'),
+  SMTP_PASS: optionalString('the SMTP password'),
+  SMTP_FROM: z.preprocess(emptyToUndefined, z.string().email().optional()).describe('the sending address, e.g. sales@example.com'),
+  EMAIL_INBOUND_TOKEN: optionalString('the password the inbound-mail webhook (Postmark format) must send with HTTP Basic auth'),
+  AUTOPILOT_SMTP_SINK_PORT: port(2525, 'the local SMTP sink port under npm start, 1-65535'),
+
   OPENAI_API_KEY: optionalString('an API key for an OpenAI-compatible endpoint'),
   OPENAI_BASE_URL: url('the base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1'),
   OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().min(1).default('gpt-4o-mini')).describe('a chat model name'),
@@ -143,6 +153,12 @@ export interface Config {
   secretKey?: string;
   /** undefined: the entry point decides (npm start: true; worker: false). */
   sandboxFallback?: boolean;
+  publicUrl?: string;
+  email: {
+    inboundToken?: string;
+    sinkPort: number;
+    defaultConnection?: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
+  };
   whatsapp: {
     baseUrl: string;
     graphVersion: string;
@@ -215,6 +231,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     secretKey: e.AUTOPILOT_SECRET_KEY,
     sandboxFallback: e.AUTOPILOT_SANDBOX_FALLBACK === undefined ? undefined : e.AUTOPILOT_SANDBOX_FALLBACK === 'true',
+    publicUrl: e.AUTOPILOT_PUBLIC_URL,
+    email: {
+      inboundToken: e.EMAIL_INBOUND_TOKEN,
+      sinkPort: e.AUTOPILOT_SMTP_SINK_PORT,
+      defaultConnection:
+        e.SMTP_HOST && e.SMTP_FROM
+          ? { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE === 'true', user: e.SMTP_USER, pass: e.SMTP_PASS, from: e.SMTP_FROM }
+          : undefined,
+    },
     whatsapp: {
       baseUrl: e.WHATSAPP_API_BASE_URL,
       graphVersion: e.WHATSAPP_GRAPH_VERSION,

@@ -6,6 +6,7 @@ import { loadConfigOrExit, type Config } from './config';
 import { startEmbeddedPostgres } from './db/embedded-postgres';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
+import { startSmtpSink } from './channels/smtp-sink';
 import { saveConnection } from './db/connections';
 import { ensureDevUser, generateApiKey } from './db/users';
 import { createSecretBox } from './domain/secrets';
@@ -85,7 +86,24 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   stoppers.push({ name: 'database pool', stop: () => db.end() });
   const key = devApiKey(config);
   const devUserId = await ensureDevUser(db, key);
-  const secrets = createSecretBox(config.secretKey ?? keptSecret(config.dataDir, 'secret-key'));
+  const secretKey = config.secretKey ?? keptSecret(config.dataDir, 'secret-key');
+  const secrets = createSecretBox(secretKey);
+  // Email: the SMTP server from SMTP_*, or a local sink that keeps every mail as an .eml file.
+  let mailDir: string | undefined;
+  let email = config.email.defaultConnection;
+  if (!email) {
+    mailDir = path.join(config.dataDir, 'mail');
+    const sink = await startSmtpSink({ port: config.email.sinkPort, dir: mailDir, logger });
+    stoppers.push({ name: 'smtp sink', stop: sink.stop });
+    email = { host: '127.0.0.1', port: sink.port, secure: false, from: 'sales@autopilot.localhost' };
+  }
+  await saveConnection(db, secrets, {
+    userId: devUserId,
+    channel: 'email',
+    accountId: email.from,
+    credentials: { ...(email.user ? { user: email.user } : {}), ...(email.pass ? { pass: email.pass } : {}) },
+    settings: { host: email.host, port: email.port, secure: email.secure },
+  });
   if (config.whatsapp.defaultConnection) {
     // The single-tenant default connection from WHATSAPP_API_KEY / WHATSAPP_PHONE_NUMBER_ID.
     await saveConnection(db, secrets, {
@@ -108,7 +126,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: activityDepsFromConfig(config, { db, logger, temporal, secrets, sandboxFallback: config.sandboxFallback ?? true }),
+    deps: activityDepsFromConfig(config, { db, logger, temporal, secretKey, sandboxFallback: config.sandboxFallback ?? true }),
   });
   const running = worker.run();
   stoppers.push({
@@ -120,7 +138,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   });
   running.catch((err) => logger.error({ event: 'worker.failed', error: (err as Error).message }));
 
-  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger, secrets }), config.api.host, config.api.port);
+  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger, secretKey }), config.api.host, config.api.port);
   stoppers.push({ name: 'api', stop: api.close });
 
   const filter = encodeURIComponent('AutopilotStage IS NOT NULL');
@@ -132,6 +150,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     `  Temporal         ${address}  (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
     `  Dev API key      ${key}`,
     `  Data             ${config.dataDir}`,
+    `  Email            ${mailDir ? `local SMTP sink: caught mail in ${mailDir}` : `SMTP ${email.host}:${email.port}`}`,
     '',
     'Try it:',
     `  curl -s -X POST ${api.url}/v1/events -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,

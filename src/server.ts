@@ -6,7 +6,7 @@ import type { ApiDeps } from './api/deps';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config';
-import { createSecretBox, type SecretBox } from './domain/secrets';
+import { createSecretBox } from './domain/secrets';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
@@ -20,16 +20,21 @@ export interface RunningApi {
 /** The API's dependencies as the configuration asks for them. */
 export function apiDepsFromConfig(
   config: Config,
-  parts: { db: Pool; temporal: Client; logger: Logger; secrets?: SecretBox },
+  parts: { db: Pool; temporal: Client; logger: Logger; secretKey?: string },
 ): ApiDeps {
+  const secretKey = parts.secretKey ?? config.secretKey;
   return {
     db: parts.db,
     temporal: parts.temporal,
     logger: parts.logger,
     taskQueue: config.temporal.taskQueue,
     confidenceThreshold: config.confidenceThreshold,
-    secrets: parts.secrets ?? (config.secretKey ? createSecretBox(config.secretKey) : undefined),
-    webhooks: { whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken } },
+    secrets: secretKey ? createSecretBox(secretKey) : undefined,
+    unsubscribeSecret: secretKey,
+    webhooks: {
+      whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
+      email: { inboundToken: config.email.inboundToken },
+    },
   };
 }
 

@@ -8,7 +8,7 @@ import { createChannelRegistry } from './channels/registry';
 import { loadConfigOrExit, type Config } from './config';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
-import { createSecretBox, type SecretBox } from './domain/secrets';
+import { createSecretBox } from './domain/secrets';
 import { createLogger } from './logger';
 import { createOpenAiModerator, localModerator } from './model/moderation';
 import { createOpenAiModel } from './model/openai';
@@ -41,7 +41,7 @@ export interface WorkerOptions {
 /** The activities' dependencies as the configuration asks for them: the model, moderation, channels, rules. */
 export function activityDepsFromConfig(
   config: Config,
-  parts: { db: Pool; logger: Logger; temporal: Client; secrets?: SecretBox; sandboxFallback?: boolean },
+  parts: { db: Pool; logger: Logger; temporal: Client; secretKey?: string; sandboxFallback?: boolean },
 ): ActivityDeps {
   const model = config.openai ? createOpenAiModel(config.openai) : createTemplateEngine();
   const moderator =
@@ -49,7 +49,8 @@ export function activityDepsFromConfig(
       ? createOpenAiModerator({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, timeoutMs: config.openai.timeoutMs })
       : localModerator;
   const { db, logger, temporal } = parts;
-  const secrets = parts.secrets ?? (config.secretKey ? createSecretBox(config.secretKey) : undefined);
+  const secretKey = parts.secretKey ?? config.secretKey;
+  const secrets = secretKey ? createSecretBox(secretKey) : undefined;
   return {
     db,
     logger,
@@ -62,6 +63,8 @@ export function activityDepsFromConfig(
       logger,
       secrets,
       whatsapp: config.whatsapp,
+      publicUrl: config.publicUrl ?? `http://localhost:${config.api.port}`,
+      unsubscribeSecret: secretKey ?? '',
       sandboxFallback: parts.sandboxFallback ?? config.sandboxFallback ?? false,
     }),
     policy: {

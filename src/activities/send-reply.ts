@@ -38,6 +38,7 @@ export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
     const reply = {
       jobId: job.id,
       userId: input.userId,
+      contactId: contact.id,
       channel: event.channel,
       recipient: contact.handle,
       text: input.text,

@@ -10,6 +10,7 @@ import { health } from './health';
 import { outbox } from './outbox';
 import { reviews } from './reviews';
 import { createSettingsRoutes } from './settings';
+import { unsubscribe } from './unsubscribe';
 import { webhooks } from './webhooks';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps) {
     .route('/', health)
     .use('/webhooks/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'payload_too_large', 'the webhook body is too large'); } }))
     .route('/webhooks', webhooks)
+    .route('/unsubscribe', unsubscribe)
     .route('/v1', v1)
     .notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
     .onError(handleError(deps.logger));

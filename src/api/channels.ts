@@ -15,6 +15,22 @@ const WhatsAppConnection = z
   })
   .strict();
 
+const EmailConnection = z
+  .object({
+    fromAddress: z.string().trim().toLowerCase().email('fromAddress is the sending address'),
+    fromName: z.string().trim().min(1).max(100).optional(),
+    smtp: z
+      .object({
+        host: z.string().trim().min(1),
+        port: z.number().int().min(1).max(65535).default(587),
+        secure: z.boolean().default(false),
+        user: z.string().optional(),
+        pass: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+
 function channelParam(value: string): Channel {
   if (!(CHANNELS as readonly string[]).includes(value)) throw notFound(`channel ${value}`);
   return value as Channel;
@@ -49,20 +65,32 @@ export const channels = new Hono<ApiEnv>()
   })
   .put('/:channel', validate('json', z.record(z.string(), z.unknown())), async (c) => {
     const channel = channelParam(c.req.param('channel'));
-    if (channel !== 'whatsapp') throw new ApiError(400, 'channel_not_supported', `connections for ${channel} are not supported yet`, 'channel');
-    const parsed = WhatsAppConnection.safeParse(c.req.valid('json'));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ApiError(400, 'invalid_request', issue.message, issue.path.join('.') || undefined);
+    const fail = (error: z.ZodError) => {
+      const issue = error.issues[0]!;
+      return new ApiError(400, 'invalid_request', issue.message, issue.path.join('.') || undefined);
+    };
+    let connection: { accountId: string; credentials: Record<string, string>; settings: Record<string, unknown> };
+    if (channel === 'whatsapp') {
+      const parsed = WhatsAppConnection.safeParse(c.req.valid('json'));
+      if (!parsed.success) throw fail(parsed.error);
+      connection = {
+        accountId: parsed.data.phoneNumberId,
+        credentials: { accessToken: parsed.data.accessToken },
+        settings: parsed.data.template ? { template: parsed.data.template } : {},
+      };
+    } else if (channel === 'email') {
+      const parsed = EmailConnection.safeParse(c.req.valid('json'));
+      if (!parsed.success) throw fail(parsed.error);
+      const { smtp } = parsed.data;
+      connection = {
+        accountId: parsed.data.fromAddress,
+        credentials: { ...(smtp.user ? { user: smtp.user } : {}), ...(smtp.pass ? { pass: smtp.pass } : {}) },
+        settings: { host: smtp.host, port: smtp.port, secure: smtp.secure, ...(parsed.data.fromName ? { fromName: parsed.data.fromName } : {}) },
+      };
+    } else {
+      throw new ApiError(400, 'channel_not_supported', `connections for ${channel} are not supported yet`, 'channel');
     }
-    const body = parsed.data;
-    const saved = await saveConnection(c.var.deps.db, secretsOf(c.var.deps), {
-      userId: c.var.userId,
-      channel,
-      accountId: body.phoneNumberId,
-      credentials: { accessToken: body.accessToken },
-      settings: body.template ? { template: body.template } : {},
-    });
+    const saved = await saveConnection(c.var.deps.db, secretsOf(c.var.deps), { userId: c.var.userId, channel, ...connection });
     return c.json(view(channel, saved));
   })
   .delete('/:channel', async (c) => {

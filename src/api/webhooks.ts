@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { findConnectionOwner } from '../db/connections';
 import { trackResult } from '../db/experiments';
 import { recordDeliveryStatus } from '../db/jobs';
+import { timingSafeEqual } from 'node:crypto';
+import { parsePostmarkInbound } from '../channels/email-webhook';
 import { parseWhatsAppWebhook } from '../channels/whatsapp-webhook';
 import { isChannel } from '../domain/channels';
 import { verifyMetaSignature } from '../domain/webhook-signature';
@@ -70,6 +72,37 @@ export const webhooks = new Hono<ApiEnv>()
     }
     if (unknownAccount) deps.logger.warn({ event: 'webhook.unknown_account', channel: 'whatsapp', count: unknownAccount });
     return c.json({ accepted, duplicates, statuses, skipped: parsed.skipped + unknownAccount });
+  })
+  // Inbound mail in Postmark's inbound-webhook JSON, authenticated with HTTP Basic auth (the password is
+  // EMAIL_INBOUND_TOKEN), as Postmark sends credentials embedded in the webhook URL.
+  .post('/email', async (c) => {
+    const deps = c.var.deps;
+    const token = deps.webhooks?.email?.inboundToken;
+    if (!token) throw new ApiError(503, 'webhook_not_configured', 'EMAIL_INBOUND_TOKEN is not set, so deliveries cannot be authenticated');
+    const match = /^Basic\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    const password = match ? Buffer.from(match[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : '';
+    const given = Buffer.from(password);
+    const expected = Buffer.from(token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      c.header('WWW-Authenticate', 'Basic realm="autopilot-inbound-mail"');
+      throw new ApiError(401, 'unauthorized', 'the inbound-mail webhook needs HTTP Basic auth with EMAIL_INBOUND_TOKEN');
+    }
+    let payload: unknown;
+    try {
+      payload = await c.req.json();
+    } catch {
+      throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
+    }
+    const parsed = parsePostmarkInbound(payload);
+    if (!parsed.ok) throw new ApiError(400, 'invalid_payload', parsed.message);
+    for (const recipient of parsed.recipients) {
+      const userId = await findConnectionOwner(deps.db, 'email', recipient);
+      if (!userId) continue;
+      const result = await acceptInbound(deps, userId, parsed.message);
+      return c.json({ accepted: result.duplicate ? 0 : 1, duplicates: result.duplicate ? 1 : 0, eventId: result.eventId });
+    }
+    deps.logger.warn({ event: 'webhook.unknown_account', channel: 'email' });
+    return c.json({ accepted: 0, duplicates: 0, skipped: 1 });
   })
   .all('/:channel', (c) => {
     const channel = c.req.param('channel');

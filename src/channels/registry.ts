@@ -4,6 +4,7 @@ import { CHANNELS, type Channel } from '../domain/channels';
 import type { SecretBox } from '../domain/secrets';
 import { createSandboxAdapter } from './sandbox';
 import { NonRetryableSendError, type ChannelAdapter, type ChannelRegistry } from './types';
+import { createEmailAdapter } from './email';
 import { createWhatsAppAdapter } from './whatsapp';
 
 export interface RegistryOptions {
@@ -12,6 +13,9 @@ export interface RegistryOptions {
   /** Without a secret key no connection can be read: every channel is unconnected (or the sandbox). */
   secrets?: SecretBox;
   whatsapp: { baseUrl: string; graphVersion: string };
+  /** For email's unsubscribe links: where the API is reached, and the key the links are signed with. */
+  publicUrl: string;
+  unsubscribeSecret: string;
   /** Under `npm start` a channel without a connection falls back to the sandbox (labelled as such). */
   sandboxFallback: boolean;
 }
@@ -43,6 +47,11 @@ export function createChannelRegistry(options: RegistryOptions, overrides: Chann
     ? createWhatsAppAdapter({ ...deps, secrets: options.secrets, ...options.whatsapp })
     : { ...sandbox, name: 'whatsapp (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
   registry.set('whatsapp', withFallback(whatsapp, sandbox, options.sandboxFallback));
+  const emailSandbox = registry.get('email')!;
+  const email: ChannelAdapter = options.secrets
+    ? createEmailAdapter({ ...deps, secrets: options.secrets, publicUrl: options.publicUrl, unsubscribeSecret: options.unsubscribeSecret })
+    : { ...emailSandbox, name: 'email (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
+  registry.set('email', withFallback(email, emailSandbox, options.sandboxFallback));
   for (const adapter of overrides) registry.set(adapter.channel, adapter);
   return registry;
 }

@@ -4,6 +4,7 @@ import type { Channel } from '../domain/channels';
 export interface OutgoingReply {
   jobId: string;
   userId: string;
+  contactId: string;
   channel: Channel;
   recipient: string;
   text: string;

@@ -85,6 +85,7 @@ beforeAll(async () => {
     AUTOPILOT_PG_PORT: String(await freePort()),
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    AUTOPILOT_SMTP_SINK_PORT: String(await freePort()),
   };
 });
 

@@ -49,7 +49,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue: 'time-skipping',
     workflowBundle: { codePath: testServers().workflowBundlePath },
-    activities: createActivities(activityDepsFromConfig(loadConfig({}), { db: database.pool, logger: createLogger('silent'), temporal: env.client })),
+    activities: createActivities(activityDepsFromConfig(loadConfig({}), { db: database.pool, logger: createLogger('silent'), temporal: env.client, sandboxFallback: true })),
   });
   running = worker.run();
 });

@@ -36,6 +36,7 @@ describe('the WhatsApp adapter', () => {
   const reply: () => OutgoingReply = () => ({
     jobId: 'job-1',
     userId,
+    contactId: '00000000-0000-4000-8000-000000000000',
     channel: 'whatsapp',
     recipient: '491701234567',
     text: 'Hallo Erika, gerne! Für wie viele Nutzer?',
