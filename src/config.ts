@@ -111,6 +111,12 @@ const schema = z.object({
   WHATSAPP_API_KEY: optionalString('a WhatsApp Cloud API access token (single-tenant default connection)'),
   WHATSAPP_PHONE_NUMBER_ID: optionalString('the WhatsApp phone-number id of the default connection'),
 
+  INSTAGRAM_API_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://graph.instagram.com')).describe('the Instagram Graph API base URL'),
+  INSTAGRAM_GRAPH_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/).default('v21.0')).describe('a Graph API version such as v21.0'),
+  INSTAGRAM_APP_SECRET: optionalString('the Meta app secret that signs Instagram webhooks'),
+  INSTAGRAM_VERIFY_TOKEN: optionalString('the token Meta echoes when verifying the Instagram webhook'),
+  INSTAGRAM_ACCESS_TOKEN: optionalString('an Instagram access token (single-tenant default connection)'),
+  INSTAGRAM_ACCOUNT_ID: optionalString('the Instagram professional account id of the default connection'),
   AUTOPILOT_PUBLIC_URL: url('the URL the API is reached at from outside (unsubscribe links), e.g. https://autopilot.example.com'),
   SMTP_HOST: optionalString('an SMTP server host (single-tenant default email connection)'),
   SMTP_PORT: port(587, 'an SMTP port, 1-65535'),
@@ -154,6 +160,13 @@ export interface Config {
   /** undefined: the entry point decides (npm start: true; worker: false). */
   sandboxFallback?: boolean;
   publicUrl?: string;
+  instagram: {
+    baseUrl: string;
+    graphVersion: string;
+    appSecret?: string;
+    verifyToken?: string;
+    defaultConnection?: { accessToken: string; accountId: string };
+  };
   email: {
     inboundToken?: string;
     sinkPort: number;
@@ -232,6 +245,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.AUTOPILOT_SECRET_KEY,
     sandboxFallback: e.AUTOPILOT_SANDBOX_FALLBACK === undefined ? undefined : e.AUTOPILOT_SANDBOX_FALLBACK === 'true',
     publicUrl: e.AUTOPILOT_PUBLIC_URL,
+    instagram: {
+      baseUrl: e.INSTAGRAM_API_BASE_URL,
+      graphVersion: e.INSTAGRAM_GRAPH_VERSION,
+      appSecret: e.INSTAGRAM_APP_SECRET,
+      verifyToken: e.INSTAGRAM_VERIFY_TOKEN,
+      defaultConnection:
+        e.INSTAGRAM_ACCESS_TOKEN && e.INSTAGRAM_ACCOUNT_ID ? { accessToken: e.INSTAGRAM_ACCESS_TOKEN, accountId: e.INSTAGRAM_ACCOUNT_ID } : undefined,
+    },
     email: {
       inboundToken: e.EMAIL_INBOUND_TOKEN,
       sinkPort: e.AUTOPILOT_SMTP_SINK_PORT,

@@ -104,6 +104,15 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     credentials: { ...(email.user ? { user: email.user } : {}), ...(email.pass ? { pass: email.pass } : {}) },
     settings: { host: email.host, port: email.port, secure: email.secure },
   });
+  if (config.instagram.defaultConnection) {
+    await saveConnection(db, secrets, {
+      userId: devUserId,
+      channel: 'instagram',
+      accountId: config.instagram.defaultConnection.accountId,
+      credentials: { accessToken: config.instagram.defaultConnection.accessToken },
+      settings: {},
+    });
+  }
   if (config.whatsapp.defaultConnection) {
     // The single-tenant default connection from WHATSAPP_API_KEY / WHATSAPP_PHONE_NUMBER_ID.
     await saveConnection(db, secrets, {

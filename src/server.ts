@@ -33,6 +33,7 @@ export function apiDepsFromConfig(
     unsubscribeSecret: secretKey,
     webhooks: {
       whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
+      instagram: { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },
       email: { inboundToken: config.email.inboundToken },
     },
   };

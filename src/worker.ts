@@ -63,6 +63,7 @@ export function activityDepsFromConfig(
       logger,
       secrets,
       whatsapp: config.whatsapp,
+      instagram: config.instagram,
       publicUrl: config.publicUrl ?? `http://localhost:${config.api.port}`,
       unsubscribeSecret: secretKey ?? '',
       sandboxFallback: parts.sandboxFallback ?? config.sandboxFallback ?? false,

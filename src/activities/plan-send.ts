@@ -40,6 +40,8 @@ export function createPlanSend({ db, clock, random, policy, logger }: ActivityDe
     sendingHours: SendingHours;
     reply: GeneratedReply;
     gates: GateResult[];
+    /** A person wrote or approved the reply (Instagram's HUMAN_AGENT window). */
+    humanApproved?: boolean;
   }): Promise<SendPlanResult> {
     const event = await findEvent(db, input.userId, input.eventId);
     const contact = await findContact(db, input.userId, input.contactId);
@@ -66,6 +68,7 @@ export function createPlanSend({ db, clock, random, policy, logger }: ActivityDe
         lastInboundAt: event.occurredAt,
         asapDelaySeconds,
         notBefore,
+        humanApproved: input.humanApproved,
       });
       for (const warning of plan.warnings) logger.warn({ event: 'send_time.warning', eventId: input.eventId, warning });
       if (!plan.ok) return { ok: false, reason: 'outside_window', warnings: plan.warnings };

@@ -15,6 +15,13 @@ const WhatsAppConnection = z
   })
   .strict();
 
+const InstagramConnection = z
+  .object({
+    accountId: z.string().trim().regex(/^\d{5,32}$/, 'accountId is the numeric Instagram professional account id'),
+    accessToken: z.string().trim().min(20, 'accessToken is an Instagram access token'),
+  })
+  .strict();
+
 const EmailConnection = z
   .object({
     fromAddress: z.string().trim().toLowerCase().email('fromAddress is the sending address'),
@@ -78,6 +85,10 @@ export const channels = new Hono<ApiEnv>()
         credentials: { accessToken: parsed.data.accessToken },
         settings: parsed.data.template ? { template: parsed.data.template } : {},
       };
+    } else if (channel === 'instagram') {
+      const parsed = InstagramConnection.safeParse(c.req.valid('json'));
+      if (!parsed.success) throw fail(parsed.error);
+      connection = { accountId: parsed.data.accountId, credentials: { accessToken: parsed.data.accessToken }, settings: {} };
     } else if (channel === 'email') {
       const parsed = EmailConnection.safeParse(c.req.valid('json'));
       if (!parsed.success) throw fail(parsed.error);

@@ -14,7 +14,11 @@ export interface ApiDeps {
   /** Seals channel credentials; absent without AUTOPILOT_SECRET_KEY (connections cannot be stored then). */
   secrets?: SecretBox;
   /** Webhook secrets: the app secret that signs deliveries, the token the platform echoes on verification. */
-  webhooks?: { whatsapp?: { appSecret?: string; verifyToken?: string }; email?: { inboundToken?: string } };
+  webhooks?: {
+    whatsapp?: { appSecret?: string; verifyToken?: string };
+    instagram?: { appSecret?: string; verifyToken?: string };
+    email?: { inboundToken?: string };
+  };
   /** Verifies one-click unsubscribe links (the key they were signed with). */
   unsubscribeSecret?: string;
 }

@@ -1,9 +1,10 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { findConnectionOwner } from '../db/connections';
 import { trackResult } from '../db/experiments';
 import { recordDeliveryStatus } from '../db/jobs';
 import { timingSafeEqual } from 'node:crypto';
 import { parsePostmarkInbound } from '../channels/email-webhook';
+import { parseInstagramWebhook } from '../channels/instagram-webhook';
 import { parseWhatsAppWebhook } from '../channels/whatsapp-webhook';
 import { isChannel } from '../domain/channels';
 import { verifyMetaSignature } from '../domain/webhook-signature';
@@ -11,34 +12,43 @@ import type { ApiEnv } from './deps';
 import { ApiError, errorBody } from './errors';
 import { acceptInbound } from './intake';
 
+type Meta = 'whatsapp' | 'instagram';
+const META_ENV: Record<Meta, string> = { whatsapp: 'WHATSAPP', instagram: 'INSTAGRAM' };
+
+/** Meta's verification handshake: echo hub.challenge when hub.verify_token matches. */
+function verifyHandshake(c: Context<ApiEnv>, platform: Meta) {
+  const expected = c.var.deps.webhooks?.[platform]?.verifyToken;
+  if (expected && c.req.query('hub.mode') === 'subscribe' && c.req.query('hub.verify_token') === expected) {
+    return c.text(c.req.query('hub.challenge') ?? '', 200);
+  }
+  return c.json(errorBody('verification_failed', `hub.verify_token does not match ${META_ENV[platform]}_VERIFY_TOKEN`), 403);
+}
+
+/** The delivery's JSON, once its X-Hub-Signature-256 matches the raw bytes; nothing is read before that. */
+async function signedJson(c: Context<ApiEnv>, platform: Meta): Promise<unknown> {
+  const appSecret = c.var.deps.webhooks?.[platform]?.appSecret;
+  if (!appSecret) throw new ApiError(503, 'webhook_not_configured', `${META_ENV[platform]}_APP_SECRET is not set, so deliveries cannot be verified`);
+  const raw = Buffer.from(await c.req.arrayBuffer());
+  if (!verifyMetaSignature(raw, c.req.header('x-hub-signature-256'), appSecret)) {
+    throw new ApiError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
+  }
+}
+
 /**
  * Platform webhooks, outside /v1: they authenticate by signature, not by API key. A delivery is answered
  * once it is stored and its workflow started (a 5xx makes the platform deliver again; duplicates are free).
  */
 export const webhooks = new Hono<ApiEnv>()
-  // Meta's verification handshake: echo hub.challenge when hub.verify_token matches.
-  .get('/whatsapp', (c) => {
-    const expected = c.var.deps.webhooks?.whatsapp?.verifyToken;
-    const mode = c.req.query('hub.mode');
-    const token = c.req.query('hub.verify_token');
-    if (expected && mode === 'subscribe' && token === expected) return c.text(c.req.query('hub.challenge') ?? '', 200);
-    return c.json(errorBody('verification_failed', 'hub.verify_token does not match WHATSAPP_VERIFY_TOKEN'), 403);
-  })
+  .get('/whatsapp', (c) => verifyHandshake(c, 'whatsapp'))
+  .get('/instagram', (c) => verifyHandshake(c, 'instagram'))
   .post('/whatsapp', async (c) => {
     const deps = c.var.deps;
-    const appSecret = deps.webhooks?.whatsapp?.appSecret;
-    if (!appSecret) throw new ApiError(503, 'webhook_not_configured', 'WHATSAPP_APP_SECRET is not set, so deliveries cannot be verified');
-    const raw = Buffer.from(await c.req.arrayBuffer());
-    if (!verifyMetaSignature(raw, c.req.header('x-hub-signature-256'), appSecret)) {
-      throw new ApiError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
-    }
-    const parsed = parseWhatsAppWebhook(payload);
+    const parsed = parseWhatsAppWebhook(await signedJson(c, 'whatsapp'));
     if (!parsed.ok) throw new ApiError(400, 'invalid_payload', parsed.message);
 
     const owners = new Map<string, string | undefined>();
@@ -72,6 +82,36 @@ export const webhooks = new Hono<ApiEnv>()
     }
     if (unknownAccount) deps.logger.warn({ event: 'webhook.unknown_account', channel: 'whatsapp', count: unknownAccount });
     return c.json({ accepted, duplicates, statuses, skipped: parsed.skipped + unknownAccount });
+  })
+  .post('/instagram', async (c) => {
+    const deps = c.var.deps;
+    const parsed = parseInstagramWebhook(await signedJson(c, 'instagram'));
+    if (!parsed.ok) throw new ApiError(400, 'invalid_payload', parsed.message);
+    let accepted = 0;
+    let duplicates = 0;
+    let skipped = parsed.skipped;
+    for (const { accountId, ...message } of parsed.messages) {
+      const userId = await findConnectionOwner(deps.db, 'instagram', accountId);
+      if (!userId) {
+        skipped += 1;
+        continue;
+      }
+      const result = await acceptInbound(deps, userId, message);
+      if (result.duplicate) duplicates += 1;
+      else accepted += 1;
+    }
+    let statuses = 0;
+    for (const read of parsed.reads) {
+      const userId = await findConnectionOwner(deps.db, 'instagram', read.accountId);
+      if (!userId) continue;
+      const job = await recordDeliveryStatus(deps.db, { userId, channel: 'instagram', providerMessageId: read.providerMessageId, status: 'read', at: read.at });
+      if (!job) continue;
+      statuses += 1;
+      if (job.experimentId && job.variantId) {
+        await trackResult(deps.db, { userId, experimentId: job.experimentId, variantId: job.variantId, eventId: job.eventId, metric: 'opened' });
+      }
+    }
+    return c.json({ accepted, duplicates, statuses, skipped });
   })
   // Inbound mail in Postmark's inbound-webhook JSON, authenticated with HTTP Basic auth (the password is
   // EMAIL_INBOUND_TOKEN), as Postmark sends credentials embedded in the webhook URL.

@@ -5,6 +5,7 @@ import type { SecretBox } from '../domain/secrets';
 import { createSandboxAdapter } from './sandbox';
 import { NonRetryableSendError, type ChannelAdapter, type ChannelRegistry } from './types';
 import { createEmailAdapter } from './email';
+import { createInstagramAdapter } from './instagram';
 import { createWhatsAppAdapter } from './whatsapp';
 
 export interface RegistryOptions {
@@ -13,6 +14,7 @@ export interface RegistryOptions {
   /** Without a secret key no connection can be read: every channel is unconnected (or the sandbox). */
   secrets?: SecretBox;
   whatsapp: { baseUrl: string; graphVersion: string };
+  instagram: { baseUrl: string; graphVersion: string };
   /** For email's unsubscribe links: where the API is reached, and the key the links are signed with. */
   publicUrl: string;
   unsubscribeSecret: string;
@@ -47,6 +49,11 @@ export function createChannelRegistry(options: RegistryOptions, overrides: Chann
     ? createWhatsAppAdapter({ ...deps, secrets: options.secrets, ...options.whatsapp })
     : { ...sandbox, name: 'whatsapp (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
   registry.set('whatsapp', withFallback(whatsapp, sandbox, options.sandboxFallback));
+  const instagramSandbox = registry.get('instagram')!;
+  const instagram: ChannelAdapter = options.secrets
+    ? createInstagramAdapter({ ...deps, secrets: options.secrets, ...options.instagram })
+    : { ...instagramSandbox, name: 'instagram (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
+  registry.set('instagram', withFallback(instagram, instagramSandbox, options.sandboxFallback));
   const emailSandbox = registry.get('email')!;
   const email: ChannelAdapter = options.secrets
     ? createEmailAdapter({ ...deps, secrets: options.secrets, publicUrl: options.publicUrl, unsubscribeSecret: options.unsubscribeSecret })

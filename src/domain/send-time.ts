@@ -44,6 +44,8 @@ export interface SendTimeInput {
   asapDelaySeconds: number;
   /** Plan no earlier than this (a deferral to the next day passes the start of that day). */
   notBefore?: Date;
+  /** The reply was written or approved by a person: on Instagram the HUMAN_AGENT tag allows 7 days. */
+  humanApproved?: boolean;
 }
 
 export type SendBasis = 'preference' | 'history' | 'channel_default' | 'asap' | 'next_window' | 'moved_into_window';
@@ -98,7 +100,8 @@ export function planSendTime(input: SendTimeInput): SendPlan {
   }
 
   if (CHANNEL_RULES[input.channel].window24h) {
-    const windowEnd = DateTime.fromJSDate(input.lastInboundAt, { zone }).plus({ hours: 24 }).minus({ milliseconds: WINDOW_SAFETY_MARGIN_MS });
+    const hours = input.channel === 'instagram' && input.humanApproved ? 7 * 24 : 24;
+    const windowEnd = DateTime.fromJSDate(input.lastInboundAt, { zone }).plus({ hours }).minus({ milliseconds: WINDOW_SAFETY_MARGIN_MS });
     if (candidate > windowEnd) {
       const moved = nextSendingWindowStart(afterDelay, input.sendingHours);
       if (moved > windowEnd) return { ok: false, reason: 'outside_window', zone, warnings };

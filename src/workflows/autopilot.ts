@@ -222,7 +222,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
 
   text = reply.text;
   basis = { route: route.route, routeReason: route.route === 'review' ? route.reason : undefined, gates };
-  const plan = (forText: string) =>
+  const plan = (forText: string, humanApproved = false) =>
     db.planSend.executeWithOptions({ summary: 'plan the send time and reserve a rate-limit slot' }, [
       {
         userId: input.userId,
@@ -232,6 +232,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
         sendingHours: inbound.settings.sendingHours,
         reply: { ...reply!, text: forText },
         gates,
+        humanApproved,
       },
     ]);
   let planned: SendPlanResult | undefined;
@@ -332,7 +333,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
         ]);
         decidedBy = reviewer;
         if (!planned?.ok || edited) {
-          planned = await plan(text);
+          planned = await plan(text, true);
           plannedAt = Date.now();
         }
         if (!planned.ok) {

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 
 export type GraphAnswer =
   | { kind: 'ok'; wamid?: string }
-  | { kind: 'error'; status: number; code: number; message?: string; retryAfter?: string };
+  | { kind: 'error'; status: number; code: number; subcode?: number; message?: string; retryAfter?: string };
 
 export interface ReceivedRequest {
   method: string;
@@ -25,7 +25,8 @@ export interface FakeGraph {
   close(): Promise<void>;
 }
 
-export async function startFakeGraph(): Promise<FakeGraph> {
+/** whatsapp: the Cloud API's answer ({ messages: [{ id }] }); instagram: the messaging API's ({ recipient_id, message_id }). */
+export async function startFakeGraph(flavor: 'whatsapp' | 'instagram' = 'whatsapp'): Promise<FakeGraph> {
   let answers: GraphAnswer[] = [{ kind: 'ok' }];
   let served = 0;
   let sequence = 0;
@@ -43,7 +44,14 @@ export async function startFakeGraph(): Promise<FakeGraph> {
         const wamid = answer.wamid && !used.has(answer.wamid) ? answer.wamid : `wamid.fake-${sequence}-${Date.now()}`;
         used.add(wamid);
         res.writeHead(200, { 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ messaging_product: 'whatsapp', contacts: [{ input: requests.at(-1)?.body?.to, wa_id: requests.at(-1)?.body?.to }], messages: [{ id: wamid }] }));
+        const last = requests.at(-1)?.body;
+        return res.end(
+          JSON.stringify(
+            flavor === 'whatsapp'
+              ? { messaging_product: 'whatsapp', contacts: [{ input: last?.to, wa_id: last?.to }], messages: [{ id: wamid }] }
+              : { recipient_id: last?.recipient?.id, message_id: wamid.replace(/^wamid\./, 'aWdf') },
+          ),
+        );
       }
       res.writeHead(answer.status, { 'content-type': 'application/json', ...(answer.retryAfter ? { 'retry-after': answer.retryAfter } : {}) });
       res.end(
@@ -52,6 +60,7 @@ export async function startFakeGraph(): Promise<FakeGraph> {
             message: answer.message ?? `(#${answer.code}) error`,
             type: 'OAuthException',
             code: answer.code,
+            ...(answer.subcode ? { error_subcode: answer.subcode } : {}),
             error_data: { messaging_product: 'whatsapp', details: answer.message ?? `details for ${answer.code}` },
             fbtrace_id: 'AbCdEf',
           },

@@ -118,3 +118,11 @@ describe('helpers', () => {
     expect(mostCommonHour(times.slice(0, 2), 'Europe/Berlin')).toBeUndefined();
   });
 });
+
+describe('planSendTime, Instagram HUMAN_AGENT', () => {
+  it('gives a human-approved Instagram reply 7 days instead of 24 hours', () => {
+    const input = { channel: 'instagram' as const, now: berlin('2026-11-25T21:00'), lastInboundAt: berlin('2026-11-23T21:30') };
+    expect(plan(input)).toMatchObject({ ok: false, reason: 'outside_window' });
+    expect(plan({ ...input, humanApproved: true })).toMatchObject({ ok: true });
+  });
+});
