@@ -6,7 +6,7 @@ import { createRecordInbound } from './record-inbound';
 import { createRecordOutcome } from './record-outcome';
 import { createReleaseSendSlot } from './release-slot';
 import { createCloseReviewTask, createOpenReviewTask } from './reviews';
-import { createSendReply } from './send-reply';
+import { createRecordManualSend, createSendReply } from './send-reply';
 import { createSupersedeOlder } from './supersede';
 
 export type { ActivityDeps, Clock, Policy } from './deps';
@@ -23,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     planSend: createPlanSend(deps),
     releaseSlot: createReleaseSendSlot(deps),
     sendReply: createSendReply(deps),
+    recordManualSend: createRecordManualSend(deps),
     recordOutcome: createRecordOutcome(deps),
   };
 }

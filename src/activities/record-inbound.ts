@@ -18,6 +18,8 @@ export interface InboundRecord {
   /** The threshold in force: the user's own, else the installation's. */
   confidenceThreshold: number;
   reviewTtlMs: number;
+  /** The channel forbids automated messages (LinkedIn): a person sends the ready reply. */
+  manualSend?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface InboundRecord {
  * message counted as a reply to the variant of the last reply this contact got. Every write is an upsert keyed
  * by the event, so a retried attempt changes nothing.
  */
-export function createRecordInbound({ db, logger, policy }: ActivityDeps) {
+export function createRecordInbound({ db, logger, policy, channels }: ActivityDeps) {
   return async function recordInbound(input: AutopilotInput): Promise<InboundRecord> {
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event) {
@@ -90,6 +92,7 @@ export function createRecordInbound({ db, logger, policy }: ActivityDeps) {
         eligibility,
         confidenceThreshold: settings.confidenceThreshold ?? policy.confidenceThreshold,
         reviewTtlMs: policy.reviewTtlMs,
+        manualSend: channels.get(event.channel)?.supports('automated_send') === false,
       };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

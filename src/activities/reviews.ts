@@ -1,5 +1,6 @@
 import { appendAudit } from '../db/audit';
 import { ApplicationFailure } from '@temporalio/activity';
+import { linkedinConversationUrl } from '../channels/linkedin';
 import { findEvent, setEventStage } from '../db/events';
 import { closeReview, openReview, type ReviewDraft, type ReviewStatus } from '../db/reviews';
 import type { ActivityDeps } from './deps';
@@ -17,11 +18,13 @@ export function createOpenReviewTask({ db, clock, logger }: ActivityDeps) {
       await client.query('BEGIN');
       const review = await openReview(client, {
         ...draft,
+        // A human send carries the link to the conversation the person answers in.
+        actionUrl: draft.kind === 'human_send' && event.channel === 'linkedin' ? linkedinConversationUrl(event.metadata) : null,
         workflowId: event.workflowId ?? '',
         inboundText: event.text,
         deadline: new Date(clock.now().getTime() + ttlMs),
       });
-      await setEventStage(client, draft.userId, draft.eventId, 'awaiting_review', draft.reason);
+      await setEventStage(client, draft.userId, draft.eventId, draft.kind === 'human_send' ? 'awaiting_human_send' : 'awaiting_review', draft.reason);
       await appendAudit(client, {
         userId: draft.userId,
         actor: 'workflow',

@@ -20,6 +20,49 @@ export interface SendOutcome {
  * mid-send) claims the same row and the adapter's send is idempotent per job id, so the lead gets one message.
  * A job already sent returns its provider id without calling the adapter again.
  */
+/**
+ * A person sent the reply by hand (LinkedIn) and confirmed it: the job is sent, as the send activity would
+ * record it, with a provider id that says so.
+ */
+export function createRecordManualSend({ db, clock }: ActivityDeps) {
+  return async function recordManualSend(input: { userId: string; eventId: string; text: string; by: string }): Promise<SendOutcome> {
+    const job = await claimJobForSending(db, input.userId, input.eventId);
+    if (!job) throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
+    const providerMessageId = `manual-${job.id}`;
+    if (job.status === 'sent') return { providerMessageId: job.providerMessageId ?? providerMessageId, sandbox: false, adapter: 'manual', alreadySent: true };
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      await markJobSent(client, job.id, providerMessageId, false, clock.now());
+      const event = await findEvent(client, input.userId, input.eventId);
+      await client.query(
+        `INSERT INTO message_events (user_id, contact_id, channel, direction, external_id, content, occurred_at, stage, metadata)
+         VALUES ($1, $2, $3, 'outbound', $4, $5, $6, 'sent', $7)
+         ON CONFLICT (user_id, channel, direction, external_id) DO NOTHING`,
+        [input.userId, event?.contactId, event?.channel, providerMessageId, input.text, clock.now(), JSON.stringify({ replyTo: input.eventId, jobId: job.id, manual: true })],
+      );
+      if (job.experimentId && job.variantId) {
+        await trackResult(client, { userId: input.userId, experimentId: job.experimentId, variantId: job.variantId, eventId: input.eventId, metric: 'sent' });
+      }
+      await appendAudit(client, {
+        userId: input.userId,
+        actor: input.by,
+        action: 'reply.sent_by_hand',
+        subjectType: 'message_event',
+        subjectId: input.eventId,
+        details: { jobId: job.id },
+      });
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+    return { providerMessageId, sandbox: false, adapter: 'manual', alreadySent: false };
+  };
+}
+
 export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
   return async function sendReply(input: { userId: string; eventId: string; text: string; humanApproved: boolean }): Promise<SendOutcome> {
     const job = await claimJobForSending(db, input.userId, input.eventId);

@@ -16,6 +16,9 @@ export function reviewView(r: ReviewRow) {
     eventId: r.eventId,
     workflowId: r.workflowId,
     status: r.status,
+    kind: r.kind,
+    // human_send: the text to copy and the conversation to paste it into
+    actionUrl: r.actionUrl,
     reason: r.reason,
     round: r.round,
     oneClick: r.oneClick,
@@ -51,6 +54,11 @@ export const reviews = new Hono<ApiEnv>()
   })
   .post('/:id/approve', validate('json', ApproveSchema), async (c) => {
     const outcome = await decide(c, { decision: 'approve', text: c.req.valid('json').text });
+    return c.json(outcome);
+  })
+  // A person sent the reply by hand (LinkedIn) and confirms it.
+  .post('/:id/sent', validate('json', z.object({}).strict()), async (c) => {
+    const outcome = await decide(c, { decision: 'sent' });
     return c.json(outcome);
   })
   .post('/:id/skip', validate('json', SkipSchema), async (c) => {

@@ -131,7 +131,7 @@ export function createEmailAdapter(options: EmailOptions): ChannelAdapter {
       return { providerMessageId: messageId, sandbox: false };
     },
     supports(feature) {
-      return feature === 'html' || feature === 'threading' || feature === 'attachments';
+      return feature === 'html' || feature === 'threading' || feature === 'attachments' || feature === 'automated_send';
     },
   };
 }

@@ -104,7 +104,7 @@ export function createInstagramAdapter(options: InstagramOptions): ChannelAdapte
       throw new NonRetryableSendError(detail, 'rejected');
     },
     supports(feature) {
-      return feature === 'read_receipts' || feature === 'attachments';
+      return feature === 'read_receipts' || feature === 'attachments' || feature === 'automated_send';
     },
   };
 }

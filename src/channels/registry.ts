@@ -6,6 +6,7 @@ import { createSandboxAdapter } from './sandbox';
 import { NonRetryableSendError, type ChannelAdapter, type ChannelRegistry } from './types';
 import { createEmailAdapter } from './email';
 import { createInstagramAdapter } from './instagram';
+import { createLinkedInManualAdapter } from './linkedin';
 import { createWhatsAppAdapter } from './whatsapp';
 
 export interface RegistryOptions {
@@ -59,6 +60,8 @@ export function createChannelRegistry(options: RegistryOptions, overrides: Chann
     ? createEmailAdapter({ ...deps, secrets: options.secrets, publicUrl: options.publicUrl, unsubscribeSecret: options.unsubscribeSecret })
     : { ...emailSandbox, name: 'email (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
   registry.set('email', withFallback(email, emailSandbox, options.sandboxFallback));
+  // LinkedIn forbids automated messages: a person sends (no sandbox stand-in needed).
+  registry.set('linkedin', createLinkedInManualAdapter());
   for (const adapter of overrides) registry.set(adapter.channel, adapter);
   return registry;
 }

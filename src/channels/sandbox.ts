@@ -35,6 +35,7 @@ export function createSandboxAdapter(channel: Channel, deps: { db: Pool; logger:
       return { providerMessageId, sandbox: true };
     },
     supports(feature: ChannelFeature) {
+      if (feature === 'automated_send') return true;
       return feature === 'html' ? CHANNEL_RULES[channel].html : false;
     },
   };

@@ -27,7 +27,7 @@ export interface SendResult {
   sandbox: boolean;
 }
 
-export type ChannelFeature = 'read_receipts' | 'attachments' | 'html' | 'threading';
+export type ChannelFeature = 'read_receipts' | 'attachments' | 'html' | 'threading' | 'automated_send';
 
 /** One transport per channel (novu's providers/ shape). */
 export interface ChannelAdapter {

@@ -136,7 +136,7 @@ export function createWhatsAppAdapter(options: WhatsAppOptions): ChannelAdapter 
       throw new NonRetryableSendError(detail, 'rejected');
     },
     supports(feature: ChannelFeature) {
-      return feature === 'read_receipts' || feature === 'attachments' || feature === 'threading';
+      return feature === 'read_receipts' || feature === 'attachments' || feature === 'threading' || feature === 'automated_send';
     },
   };
 }

@@ -2,13 +2,16 @@ import type { Pool, PoolClient } from 'pg';
 import type { Channel } from '../domain/channels';
 import type { GateResult } from '../domain/quality-gates';
 
-export type ReviewStatus = 'open' | 'approved' | 'skipped' | 'expired' | 'cancelled';
+export type ReviewStatus = 'open' | 'approved' | 'skipped' | 'expired' | 'cancelled' | 'sent';
+export type TaskKind = 'review' | 'human_send';
 
 export interface ReviewRow {
   id: string;
   eventId: string;
   workflowId: string;
   status: ReviewStatus;
+  kind: TaskKind;
+  actionUrl: string | null;
   reason: string;
   round: number;
   draftText: string | null;
@@ -28,7 +31,7 @@ export interface ReviewRow {
   createdAt: Date;
 }
 
-const COLUMNS = `id, message_event_id, workflow_id, status, reason, round, draft_text, final_text, confidence, deadline, one_click,
+const COLUMNS = `id, message_event_id, workflow_id, status, kind, action_url, reason, round, draft_text, final_text, confidence, deadline, one_click,
   planned_send_at, intent, gate_results, inbound_text, channel, contact_id, decided_by, decided_at, decision_reason, created_at`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,6 +40,8 @@ const toReview = (r: any): ReviewRow => ({
   eventId: r.message_event_id,
   workflowId: r.workflow_id,
   status: r.status,
+  kind: r.kind,
+  actionUrl: r.action_url,
   reason: r.reason,
   round: r.round,
   draftText: r.draft_text,
@@ -72,18 +77,20 @@ export interface ReviewDraft {
   inboundText: string;
   channel: Channel;
   contactId: string;
+  kind?: TaskKind;
+  actionUrl?: string | null;
 }
 
 /** Opens the review round once; a retried call returns the same task. */
 export async function openReview(db: Pool | PoolClient, d: ReviewDraft): Promise<ReviewRow> {
   await db.query(
     `INSERT INTO review_tasks (user_id, message_event_id, workflow_id, round, reason, draft_text, confidence, deadline, one_click,
-       planned_send_at, intent, gate_results, inbound_text, channel, contact_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       planned_send_at, intent, gate_results, inbound_text, channel, contact_id, kind, action_url)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
      ON CONFLICT (message_event_id, round) DO NOTHING`,
     [
       d.userId, d.eventId, d.workflowId, d.round, d.reason, d.draftText, d.confidence, d.deadline, d.oneClick, d.plannedSendAt,
-      d.intent, JSON.stringify(d.gateResults), d.inboundText, d.channel, d.contactId,
+      d.intent, JSON.stringify(d.gateResults), d.inboundText, d.channel, d.contactId, d.kind ?? 'review', d.actionUrl ?? null,
     ],
   );
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM review_tasks WHERE user_id = $1 AND message_event_id = $2 AND round = $3`, [

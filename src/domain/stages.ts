@@ -4,6 +4,7 @@ export const STAGES = [
   'generating',
   'awaiting_review',
   'scheduled',
+  'awaiting_human_send',
   'sending',
   'sent',
   'skipped',

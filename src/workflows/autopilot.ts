@@ -93,6 +93,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
   let reviewOpen = false;
   let pending: { decision: ReviewDecision; seq: number } | undefined;
   let decisionSeq = 0;
+  let taskKind: 'review' | 'human_send' = 'review';
   const outcomes = new Map<number, DecisionOutcome>();
   // Signal handlers change these between awaits; reading through a function keeps TypeScript from narrowing them.
   const cancelledNow = () => cancelled;
@@ -103,7 +104,9 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     cancelled ??= { reason: signal.reason || 'cancelled', by: signal.by };
   });
   const accept = (decision: ReviewDecision): number | undefined => {
-    if (!reviewOpen || pending) {
+    // approve fits a review, sent a human-send task; skip fits both
+    const fits = decision.decision === 'skip' || (decision.decision === 'approve') === (taskKind === 'review');
+    if (!reviewOpen || pending || !fits) {
       log.warn('autopilot.decision_ignored', { decision: decision.decision, reviewOpen, alreadyDecided: pending !== undefined });
       return undefined;
     }
@@ -122,14 +125,20 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     },
     {
       validator: (decision) => {
-        if (decision.decision !== 'approve' && decision.decision !== 'skip') {
-          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'decision must be approve or skip' });
+        if (decision.decision !== 'approve' && decision.decision !== 'skip' && decision.decision !== 'sent') {
+          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'decision must be approve, skip or sent' });
         }
         if (decision.decision === 'approve' && decision.text !== undefined && decision.text.trim() === '') {
           throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'an edited text must not be empty' });
         }
         if (pending) throw ApplicationFailure.create({ type: 'ReviewAlreadyDecided', message: 'this review has already been decided' });
         if (!reviewOpen) throw ApplicationFailure.create({ type: 'ReviewNotOpen', message: 'no review is open for this reply (expired, decided or not needed)' });
+        if (decision.decision === 'sent' && taskKind !== 'human_send') {
+          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'only a reply handed to a person to send can be confirmed as sent' });
+        }
+        if (decision.decision === 'approve' && taskKind === 'human_send') {
+          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'this reply is sent by a person: confirm it with sent, or skip it' });
+        }
       },
     },
   );
@@ -295,6 +304,7 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
           return finish('skipped', 'review_expired');
         }
         const { decision } = taken;
+        if (decision.decision === 'sent') continue; // never accepted for a review (see accept and the validator)
         const reviewer = decision.reviewer ? `reviewer:${decision.reviewer}` : 'reviewer';
         if (decision.decision === 'skip') {
           const skipReason = decision.reason?.trim() || 'skipped_by_reviewer';
@@ -359,7 +369,64 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     if (failed) return finish('skipped', `gate_failed:${failed.reason}`);
     if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
 
-    // 8 send
+    // 8 send — by a person where the platform forbids automated messages (LinkedIn)
+    if (inbound.manualSend) {
+      round += 1;
+      const task = await db.openReviewTask.executeWithOptions({ summary: 'hand the reply to a person to send' }, [
+        {
+          userId: input.userId,
+          eventId: input.eventId,
+          round,
+          reason: 'human_send',
+          kind: 'human_send',
+          draftText: text,
+          confidence: reply.confidence,
+          oneClick: false,
+          plannedSendAt: new Date(planned.sendAt),
+          intent: reply.intent,
+          gateResults: gates,
+          channel: input.channel,
+          contactId,
+          ttlMs: inbound.reviewTtlMs,
+        },
+      ]);
+      advance('awaiting_human_send', { reviewId: task.reviewId, reviewDeadline: task.deadline, reviewReason: 'human_send' });
+      taskKind = 'human_send';
+      pending = undefined;
+      reviewOpen = true;
+      const confirmed = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
+      reviewOpen = false;
+      const taken = pendingNow();
+      const settle = (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome);
+      const stop = cancelledNow();
+      if (stop) {
+        settle({ outcome: 'cancelled', reason: stop.reason });
+        return finish('cancelled', stop.reason);
+      }
+      if (!confirmed || !taken) {
+        await db.closeReviewTask.executeWithOptions({ summary: 'nobody sent it in time' }, [
+          { userId: input.userId, reviewId: task.reviewId, status: 'expired', decidedBy: 'workflow', reason: 'human_send_expired' },
+        ]);
+        return finish('skipped', 'human_send_expired');
+      }
+      const by = taken.decision.reviewer ? `reviewer:${taken.decision.reviewer}` : 'reviewer';
+      if (taken.decision.decision === 'skip') {
+        const skipReason = taken.decision.reason?.trim() || 'skipped_by_reviewer';
+        await db.closeReviewTask.executeWithOptions({ summary: 'human send skipped' }, [
+          { userId: input.userId, reviewId: task.reviewId, status: 'skipped', decidedBy: by, reason: skipReason },
+        ]);
+        decidedBy = by;
+        settle({ outcome: 'skipped', reason: skipReason });
+        return finish('skipped', skipReason);
+      }
+      await db.recordManualSend.executeWithOptions({ summary: 'a person sent it' }, [{ userId: input.userId, eventId: input.eventId, text, by }]);
+      await db.closeReviewTask.executeWithOptions({ summary: 'sent by hand' }, [
+        { userId: input.userId, reviewId: task.reviewId, status: 'sent', decidedBy: by, reason: null },
+      ]);
+      decidedBy = decidedBy ?? by;
+      settle({ outcome: 'sent' });
+      return finish('sent', undefined);
+    }
     advance('sending');
     try {
       const sent = await send.sendReply.executeWithOptions({ summary: `send via ${input.channel}` }, [

@@ -31,7 +31,9 @@ export interface AutopilotState {
 /** A reviewer's decision, as the `approve` / `skip` signals and the `decide` update carry it. */
 export type ReviewDecision =
   | { decision: 'approve'; text?: string; reviewer?: string }
-  | { decision: 'skip'; reason?: string; reviewer?: string };
+  | { decision: 'skip'; reason?: string; reviewer?: string }
+  /** A person sent the reply by hand (human-send tasks only). */
+  | { decision: 'sent'; reviewer?: string };
 
 export interface ApproveSignal {
   text?: string;
@@ -51,4 +53,5 @@ export type DecisionOutcome =
   | { outcome: 'scheduled'; sendAt: string }
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'blocked'; reason: string; reviewId: string }
-  | { outcome: 'cancelled'; reason: string };
+  | { outcome: 'cancelled'; reason: string }
+  | { outcome: 'sent' };
