@@ -31,9 +31,19 @@ export const health = new Hono<ApiEnv>()
     ]);
     const checks = { postgres, temporal: temporalCheck };
     const failing = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
-    if (failing.length === 0) return c.json({ status: 'ready', checks });
+    // Channel connections that need a person (an expired token): shown, not failing readiness.
+    const channels =
+      postgres === 'ok'
+        ? await db
+            .query<{ channel: string; broken: number }>(
+              `SELECT channel, count(*)::int AS broken FROM channel_connections WHERE status = 'broken' GROUP BY channel ORDER BY channel`,
+            )
+            .then((r) => ({ brokenConnections: Object.fromEntries(r.rows.map((row) => [row.channel, row.broken])), secretKey: Boolean(c.var.deps.secrets) }))
+            .catch(() => undefined)
+        : undefined;
+    if (failing.length === 0) return c.json({ status: 'ready', checks, channels });
     return c.json(
-      { status: 'unavailable', checks, ...errorBody('not_ready', `${failing.join(' and ')} ${failing.length > 1 ? 'do' : 'does'} not answer`) },
+      { status: 'unavailable', checks, channels, ...errorBody('not_ready', `${failing.join(' and ')} ${failing.length > 1 ? 'do' : 'does'} not answer`) },
       503,
     );
   });

@@ -222,7 +222,10 @@ describe('health', () => {
   it('answers /healthz and /readyz when Postgres and Temporal answer', async () => {
     expect(await stack.request('GET', '/healthz', { key: null })).toEqual({ status: 200, body: { status: 'ok' } });
     const ready = await stack.request('GET', '/readyz', { key: null });
-    expect(ready).toEqual({ status: 200, body: { status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } } });
+    expect(ready).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { postgres: 'ok', temporal: 'ok' }, channels: { brokenConnections: {}, secretKey: false } },
+    });
   });
 
   it('answers /readyz with 503 naming Postgres when the database does not answer', async () => {

@@ -346,6 +346,14 @@ describe('the WhatsApp webhook and the whole way through', () => {
     expect(results[0]).toMatchObject({ variantId: 'only', sent: 1, opened: 1 });
   });
 
+  it('shows broken connections in /readyz detail without failing readiness', async () => {
+    await stack.db.query(`UPDATE channel_connections SET status = 'broken', broken_reason = 'token expired' WHERE user_id = $1`, [user.id]);
+    const ready = await stack.request('GET', '/readyz', { key: null });
+    expect(ready.status).toBe(200);
+    expect(ready.body.channels).toEqual({ brokenConnections: { whatsapp: 1 }, secretKey: true });
+    await stack.db.query(`UPDATE channel_connections SET status = 'active', broken_reason = NULL WHERE user_id = $1`, [user.id]);
+  });
+
   it('sends a reply to review with reason channel_not_connected when the user has no connection', async () => {
     const other = await stack.createUser();
     await stack.request('PUT', '/v1/settings', { key: other.key, body: { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } } });
