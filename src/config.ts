@@ -117,6 +117,12 @@ const schema = z.object({
   INSTAGRAM_VERIFY_TOKEN: optionalString('the token Meta echoes when verifying the Instagram webhook'),
   INSTAGRAM_ACCESS_TOKEN: optionalString('an Instagram access token (single-tenant default connection)'),
   INSTAGRAM_ACCOUNT_ID: optionalString('the Instagram professional account id of the default connection'),
+  LINKEDIN_PARTNER_MODE: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')).describe('true only for approved LinkedIn Messages API partners'),
+  LINKEDIN_CLIENT_ID: optionalString('the LinkedIn app client id (partner mode token refresh)'),
+  LINKEDIN_CLIENT_SECRET: optionalString('the LinkedIn app client secret (partner mode token refresh)'),
+  LINKEDIN_API_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.linkedin.com')).describe('the LinkedIn API base URL'),
+  LINKEDIN_OAUTH_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://www.linkedin.com')).describe('the LinkedIn OAuth base URL'),
+  LINKEDIN_API_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^\d{6}$/).default('202411')).describe('a LinkedIn-Version such as 202411'),
   AUTOPILOT_PUBLIC_URL: url('the URL the API is reached at from outside (unsubscribe links), e.g. https://autopilot.example.com'),
   SMTP_HOST: optionalString('an SMTP server host (single-tenant default email connection)'),
   SMTP_PORT: port(587, 'an SMTP port, 1-65535'),
@@ -160,6 +166,7 @@ export interface Config {
   /** undefined: the entry point decides (npm start: true; worker: false). */
   sandboxFallback?: boolean;
   publicUrl?: string;
+  linkedin: { partnerMode: boolean; clientId?: string; clientSecret?: string; apiBaseUrl: string; oauthBaseUrl: string; apiVersion: string };
   instagram: {
     baseUrl: string;
     graphVersion: string;
@@ -245,6 +252,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: e.AUTOPILOT_SECRET_KEY,
     sandboxFallback: e.AUTOPILOT_SANDBOX_FALLBACK === undefined ? undefined : e.AUTOPILOT_SANDBOX_FALLBACK === 'true',
     publicUrl: e.AUTOPILOT_PUBLIC_URL,
+    linkedin: {
+      partnerMode: e.LINKEDIN_PARTNER_MODE === 'true',
+      clientId: e.LINKEDIN_CLIENT_ID,
+      clientSecret: e.LINKEDIN_CLIENT_SECRET,
+      apiBaseUrl: e.LINKEDIN_API_BASE_URL,
+      oauthBaseUrl: e.LINKEDIN_OAUTH_BASE_URL,
+      apiVersion: e.LINKEDIN_API_VERSION,
+    },
     instagram: {
       baseUrl: e.INSTAGRAM_API_BASE_URL,
       graphVersion: e.INSTAGRAM_GRAPH_VERSION,

@@ -64,6 +64,7 @@ export function activityDepsFromConfig(
       secrets,
       whatsapp: config.whatsapp,
       instagram: config.instagram,
+      linkedin: config.linkedin,
       publicUrl: config.publicUrl ?? `http://localhost:${config.api.port}`,
       unsubscribeSecret: secretKey ?? '',
       sandboxFallback: parts.sandboxFallback ?? config.sandboxFallback ?? false,

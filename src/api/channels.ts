@@ -22,6 +22,15 @@ const InstagramConnection = z
   })
   .strict();
 
+const LinkedInConnection = z
+  .object({
+    memberUrn: z.string().trim().regex(/^urn:li:(person|member):[\w-]+$/, 'memberUrn is the sending member, urn:li:person:…'),
+    accessToken: z.string().trim().min(20),
+    refreshToken: z.string().trim().min(20).optional(),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict();
+
 const EmailConnection = z
   .object({
     fromAddress: z.string().trim().toLowerCase().email('fromAddress is the sending address'),
@@ -76,7 +85,7 @@ export const channels = new Hono<ApiEnv>()
       const issue = error.issues[0]!;
       return new ApiError(400, 'invalid_request', issue.message, issue.path.join('.') || undefined);
     };
-    let connection: { accountId: string; credentials: Record<string, string>; settings: Record<string, unknown> };
+    let connection: { accountId: string; credentials: Record<string, string>; settings: Record<string, unknown>; tokenExpiresAt?: Date | null };
     if (channel === 'whatsapp') {
       const parsed = WhatsAppConnection.safeParse(c.req.valid('json'));
       if (!parsed.success) throw fail(parsed.error);
@@ -89,6 +98,15 @@ export const channels = new Hono<ApiEnv>()
       const parsed = InstagramConnection.safeParse(c.req.valid('json'));
       if (!parsed.success) throw fail(parsed.error);
       connection = { accountId: parsed.data.accountId, credentials: { accessToken: parsed.data.accessToken }, settings: {} };
+    } else if (channel === 'linkedin') {
+      const parsed = LinkedInConnection.safeParse(c.req.valid('json'));
+      if (!parsed.success) throw fail(parsed.error);
+      connection = {
+        accountId: parsed.data.memberUrn,
+        credentials: { accessToken: parsed.data.accessToken, ...(parsed.data.refreshToken ? { refreshToken: parsed.data.refreshToken } : {}) },
+        settings: {},
+        tokenExpiresAt: parsed.data.expiresAt ? new Date(parsed.data.expiresAt) : null,
+      };
     } else if (channel === 'email') {
       const parsed = EmailConnection.safeParse(c.req.valid('json'));
       if (!parsed.success) throw fail(parsed.error);

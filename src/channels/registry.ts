@@ -7,6 +7,7 @@ import { NonRetryableSendError, type ChannelAdapter, type ChannelRegistry } from
 import { createEmailAdapter } from './email';
 import { createInstagramAdapter } from './instagram';
 import { createLinkedInManualAdapter } from './linkedin';
+import { createLinkedInPartnerAdapter } from './linkedin-partner';
 import { createWhatsAppAdapter } from './whatsapp';
 
 export interface RegistryOptions {
@@ -16,6 +17,7 @@ export interface RegistryOptions {
   secrets?: SecretBox;
   whatsapp: { baseUrl: string; graphVersion: string };
   instagram: { baseUrl: string; graphVersion: string };
+  linkedin: { partnerMode: boolean; clientId?: string; clientSecret?: string; apiBaseUrl: string; oauthBaseUrl: string; apiVersion: string };
   /** For email's unsubscribe links: where the API is reached, and the key the links are signed with. */
   publicUrl: string;
   unsubscribeSecret: string;
@@ -60,8 +62,23 @@ export function createChannelRegistry(options: RegistryOptions, overrides: Chann
     ? createEmailAdapter({ ...deps, secrets: options.secrets, publicUrl: options.publicUrl, unsubscribeSecret: options.unsubscribeSecret })
     : { ...emailSandbox, name: 'email (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
   registry.set('email', withFallback(email, emailSandbox, options.sandboxFallback));
-  // LinkedIn forbids automated messages: a person sends (no sandbox stand-in needed).
-  registry.set('linkedin', createLinkedInManualAdapter());
+  // LinkedIn forbids automated messages: a person sends (no sandbox stand-in needed) — unless this installation
+  // is an approved Messages API partner.
+  const { linkedin } = options;
+  if (linkedin.partnerMode && options.secrets) {
+    const partner = createLinkedInPartnerAdapter({
+      ...deps,
+      secrets: options.secrets,
+      apiBaseUrl: linkedin.apiBaseUrl,
+      oauthBaseUrl: linkedin.oauthBaseUrl,
+      apiVersion: linkedin.apiVersion,
+      clientId: linkedin.clientId ?? '',
+      clientSecret: linkedin.clientSecret ?? '',
+    });
+    registry.set('linkedin', withFallback(partner, registry.get('linkedin')!, options.sandboxFallback));
+  } else {
+    registry.set('linkedin', createLinkedInManualAdapter());
+  }
   for (const adapter of overrides) registry.set(adapter.channel, adapter);
   return registry;
 }
