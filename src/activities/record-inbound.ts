@@ -4,6 +4,7 @@ import { recordOptOut, upsertContact } from '../db/contacts';
 import { attachContact, findEvent } from '../db/events';
 import { lastSentVariant, trackResult } from '../db/experiments';
 import { loadSettingsRows } from '../db/settings';
+import { withTransaction } from '../db/transaction';
 import { detectOptOut, type OptOutResult } from '../domain/opt-out';
 import { checkEligibility, resolveSettings, type AutopilotSettings, type Eligibility, type SettingsSource } from '../domain/settings';
 import type { AutopilotInput } from '../workflows/types';
@@ -34,9 +35,7 @@ export function createRecordInbound({ db, logger, policy, channels }: ActivityDe
     if (!event) {
       throw ApplicationFailure.nonRetryable(`message event ${input.eventId} does not exist`, 'EventNotFound');
     }
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
+    const recorded = await withTransaction(db, async (client) => {
       const contact = await upsertContact(client, {
         userId: event.userId,
         channel: event.channel,
@@ -46,7 +45,7 @@ export function createRecordInbound({ db, logger, policy, channels }: ActivityDe
       });
       await attachContact(client, event.userId, event.id, contact.id);
       const rows = await loadSettingsRows(client, event.userId, contact.id);
-      const { settings, source } = resolveSettings(rows.contact, rows.user);
+      const resolved = resolveSettings(rows.contact, rows.user);
       const optOut = detectOptOut(event.text);
       if (optOut.optOut) {
         const isNew = await recordOptOut(client, {
@@ -69,36 +68,30 @@ export function createRecordInbound({ db, logger, policy, channels }: ActivityDe
         }
       }
       const answered = await lastSentVariant(client, event.userId, contact.id, event.channel, event.occurredAt);
-      if (answered) {
-        await trackResult(client, { userId: event.userId, ...answered, metric: 'replied' });
-      }
-      await client.query('COMMIT');
-      const eligibility = checkEligibility(settings, event.channel);
-      logger.info({
-        event: 'inbound.recorded',
-        eventId: event.id,
-        userId: event.userId,
-        contactId: contact.id,
-        channel: event.channel,
-        optOut: optOut.optOut,
-        settingsSource: source,
-        mode: settings.mode,
-      });
-      return {
-        contactId: contact.id,
-        settings,
-        settingsSource: source,
-        optOut,
-        eligibility,
-        confidenceThreshold: settings.confidenceThreshold ?? policy.confidenceThreshold,
-        reviewTtlMs: policy.reviewTtlMs,
-        manualSend: channels.get(event.channel)?.supports('automated_send') === false,
-      };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      if (answered) await trackResult(client, { userId: event.userId, ...answered, metric: 'replied' });
+      return { contactId: contact.id, ...resolved, optOut };
+    });
+    const { contactId, settings, source, optOut } = recorded;
+    const eligibility = checkEligibility(settings, event.channel);
+    logger.info({
+      event: 'inbound.recorded',
+      eventId: event.id,
+      userId: event.userId,
+      contactId,
+      channel: event.channel,
+      optOut: optOut.optOut,
+      settingsSource: source,
+      mode: settings.mode,
+    });
+    return {
+      contactId,
+      settings,
+      settingsSource: source,
+      optOut,
+      eligibility,
+      confidenceThreshold: settings.confidenceThreshold ?? policy.confidenceThreshold,
+      reviewTtlMs: policy.reviewTtlMs,
+      manualSend: channels.get(event.channel)?.supports('automated_send') === false,
+    };
   };
 }

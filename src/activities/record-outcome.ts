@@ -3,6 +3,7 @@ import { setEventStage } from '../db/events';
 import { cancelJob, markJobFailed, setJobDecision } from '../db/jobs';
 import { releaseSendSlot } from '../db/rate-limits';
 import type { Stage } from '../domain/stages';
+import { withTransaction } from '../db/transaction';
 import type { ActivityDeps } from './deps';
 
 export interface OutcomeInput {
@@ -31,9 +32,7 @@ export interface OutcomeInput {
  */
 export function createRecordOutcome({ db, logger }: ActivityDeps) {
   return async function recordOutcome(input: OutcomeInput): Promise<void> {
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(db, async (client) => {
       const changed = await setEventStage(client, input.userId, input.eventId, input.stage, input.reason);
       if (input.reply) {
         await client.query(`UPDATE message_events SET reply_text = $3, reply_confidence = $4 WHERE user_id = $1 AND id = $2`, [
@@ -63,13 +62,7 @@ export function createRecordOutcome({ db, logger }: ActivityDeps) {
           details: { reason: input.reason, confidence: input.reply?.confidence ?? null, ...(input.basis ?? {}) },
         });
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     if (input.stage !== 'sent') await releaseSendSlot(db, input.userId, input.eventId);
     logger.info({ event: 'event.outcome', eventId: input.eventId, stage: input.stage, reason: input.reason });
   };

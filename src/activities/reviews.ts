@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { linkedinConversationUrl } from '../channels/linkedin';
 import { findEvent, setEventStage } from '../db/events';
 import { closeReview, openReview, type ReviewDraft, type ReviewStatus } from '../db/reviews';
+import { withTransaction } from '../db/transaction';
 import type { ActivityDeps } from './deps';
 
 /** Step 5: a review task a human can act on (GET /v1/reviews); the event's stage becomes awaiting_review. */
@@ -13,10 +14,8 @@ export function createOpenReviewTask({ db, clock, logger }: ActivityDeps) {
     const { ttlMs, ...draft } = input;
     const event = await findEvent(db, draft.userId, draft.eventId);
     if (!event) throw ApplicationFailure.nonRetryable(`message event ${draft.eventId} does not exist`, 'EventNotFound');
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
-      const review = await openReview(client, {
+    const review = await withTransaction(db, async (client) => {
+      const opened = await openReview(client, {
         ...draft,
         // A human send carries the link to the conversation the person answers in.
         actionUrl: draft.kind === 'human_send' && event.channel === 'linkedin' ? linkedinConversationUrl(event.metadata) : null,
@@ -30,18 +29,13 @@ export function createOpenReviewTask({ db, clock, logger }: ActivityDeps) {
         actor: 'workflow',
         action: 'review.opened',
         subjectType: 'review_task',
-        subjectId: review.id,
+        subjectId: opened.id,
         details: { eventId: draft.eventId, reason: draft.reason, round: draft.round, confidence: draft.confidence, gates: draft.gateResults },
       });
-      await client.query('COMMIT');
-      logger.info({ event: 'review.opened', reviewId: review.id, eventId: draft.eventId, reason: draft.reason });
-      return { reviewId: review.id, deadline: review.deadline.toISOString() };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return opened;
+    });
+    logger.info({ event: 'review.opened', reviewId: review.id, eventId: draft.eventId, reason: draft.reason });
+    return { reviewId: review.id, deadline: review.deadline.toISOString() };
   };
 }
 
@@ -54,9 +48,7 @@ export function createCloseReviewTask({ db, clock }: ActivityDeps) {
     decidedBy: string;
     reason?: string | null;
   }): Promise<void> {
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(db, async (client) => {
       const closed = await closeReview(client, input.userId, input.reviewId, { ...input, at: clock.now() });
       if (closed) {
         await appendAudit(client, {
@@ -68,12 +60,6 @@ export function createCloseReviewTask({ db, clock }: ActivityDeps) {
           details: { reason: input.reason ?? null, edited: input.finalText != null },
         });
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   };
 }

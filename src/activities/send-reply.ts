@@ -3,9 +3,12 @@ import { appendAudit } from '../db/audit';
 import { findContact } from '../db/contacts';
 import { findEvent } from '../db/events';
 import { trackResult } from '../db/experiments';
-import { claimJobForSending, markJobSent, recordJobError } from '../db/jobs';
+import { claimJobForSending, markJobSent, recordJobError, type JobRow } from '../db/jobs';
 import { NonRetryableSendError, RateLimitedSendError, RetryableSendError } from '../channels/types';
 import { sendFailureType } from '../domain/send-errors';
+import type { PoolClient } from 'pg';
+import { withTransaction } from '../db/transaction';
+import type { Channel } from '../domain/channels';
 import type { ActivityDeps } from './deps';
 
 export interface SendOutcome {
@@ -20,6 +23,41 @@ export interface SendOutcome {
  * mid-send) claims the same row and the adapter's send is idempotent per job id, so the lead gets one message.
  * A job already sent returns its provider id without calling the adapter again.
  */
+/** The job sent, the reply as an outbound message, the A/B "sent" count, and the audit entry: all or nothing. */
+async function recordSentReply(
+  client: PoolClient,
+  r: {
+    userId: string;
+    event: { id: string; contactId: string; channel: Channel };
+    job: JobRow;
+    providerMessageId: string;
+    sandbox: boolean;
+    text: string;
+    at: Date;
+    actor: string;
+    action: string;
+  },
+): Promise<void> {
+  await markJobSent(client, r.job.id, r.providerMessageId, r.sandbox, r.at);
+  await client.query(
+    `INSERT INTO message_events (user_id, contact_id, channel, direction, external_id, content, occurred_at, stage, metadata)
+     VALUES ($1, $2, $3, 'outbound', $4, $5, $6, 'sent', $7)
+     ON CONFLICT (user_id, channel, direction, external_id) DO NOTHING`,
+    [r.userId, r.event.contactId, r.event.channel, r.providerMessageId, r.text, r.at, JSON.stringify({ replyTo: r.event.id, jobId: r.job.id, sandbox: r.sandbox })],
+  );
+  if (r.job.experimentId && r.job.variantId) {
+    await trackResult(client, { userId: r.userId, experimentId: r.job.experimentId, variantId: r.job.variantId, eventId: r.event.id, metric: 'sent' });
+  }
+  await appendAudit(client, {
+    userId: r.userId,
+    actor: r.actor,
+    action: r.action,
+    subjectType: 'message_event',
+    subjectId: r.event.id,
+    details: { jobId: r.job.id, providerMessageId: r.providerMessageId, sandbox: r.sandbox, variantId: r.job.variantId },
+  });
+}
+
 /**
  * A person sent the reply by hand (LinkedIn) and confirmed it: the job is sent, as the send activity would
  * record it, with a provider id that says so.
@@ -30,35 +68,21 @@ export function createRecordManualSend({ db, clock }: ActivityDeps) {
     if (!job) throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
     const providerMessageId = `manual-${job.id}`;
     if (job.status === 'sent') return { providerMessageId: job.providerMessageId ?? providerMessageId, sandbox: false, adapter: 'manual', alreadySent: true };
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
-      await markJobSent(client, job.id, providerMessageId, false, clock.now());
-      const event = await findEvent(client, input.userId, input.eventId);
-      await client.query(
-        `INSERT INTO message_events (user_id, contact_id, channel, direction, external_id, content, occurred_at, stage, metadata)
-         VALUES ($1, $2, $3, 'outbound', $4, $5, $6, 'sent', $7)
-         ON CONFLICT (user_id, channel, direction, external_id) DO NOTHING`,
-        [input.userId, event?.contactId, event?.channel, providerMessageId, input.text, clock.now(), JSON.stringify({ replyTo: input.eventId, jobId: job.id, manual: true })],
-      );
-      if (job.experimentId && job.variantId) {
-        await trackResult(client, { userId: input.userId, experimentId: job.experimentId, variantId: job.variantId, eventId: input.eventId, metric: 'sent' });
-      }
-      await appendAudit(client, {
+    const event = await findEvent(db, input.userId, input.eventId);
+    if (!event?.contactId) throw ApplicationFailure.nonRetryable('event or contact missing', 'JobNotSendable');
+    await withTransaction(db, (client) =>
+      recordSentReply(client, {
         userId: input.userId,
+        event: { id: event.id, contactId: event.contactId!, channel: event.channel },
+        job,
+        providerMessageId,
+        sandbox: false,
+        text: input.text,
+        at: clock.now(),
         actor: input.by,
         action: 'reply.sent_by_hand',
-        subjectType: 'message_event',
-        subjectId: input.eventId,
-        details: { jobId: job.id },
-      });
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      }),
+    );
     return { providerMessageId, sandbox: false, adapter: 'manual', alreadySent: false };
   };
 }
@@ -104,34 +128,19 @@ export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
       throw err;
     }
 
-    const client = await db.connect();
-    try {
-      await client.query('BEGIN');
-      await markJobSent(client, job.id, result.providerMessageId, result.sandbox, clock.now());
-      await client.query(
-        `INSERT INTO message_events (user_id, contact_id, channel, direction, external_id, content, occurred_at, stage, metadata)
-         VALUES ($1, $2, $3, 'outbound', $4, $5, $6, 'sent', $7)
-         ON CONFLICT (user_id, channel, direction, external_id) DO NOTHING`,
-        [input.userId, event.contactId, event.channel, result.providerMessageId, input.text, clock.now(), JSON.stringify({ replyTo: event.id, jobId: job.id, sandbox: result.sandbox })],
-      );
-      if (job.experimentId && job.variantId) {
-        await trackResult(client, { userId: input.userId, experimentId: job.experimentId, variantId: job.variantId, eventId: input.eventId, metric: 'sent' });
-      }
-      await appendAudit(client, {
+    await withTransaction(db, (client) =>
+      recordSentReply(client, {
         userId: input.userId,
+        event: { id: event.id, contactId: event.contactId!, channel: event.channel },
+        job,
+        providerMessageId: result.providerMessageId,
+        sandbox: result.sandbox,
+        text: input.text,
+        at: clock.now(),
         actor: adapter.name,
         action: 'reply.sent',
-        subjectType: 'message_event',
-        subjectId: input.eventId,
-        details: { jobId: job.id, providerMessageId: result.providerMessageId, sandbox: result.sandbox, variantId: job.variantId },
-      });
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      }),
+    );
     logger.info({ event: 'reply.sent', eventId: input.eventId, jobId: job.id, adapter: adapter.name, sandbox: result.sandbox });
     return { providerMessageId: result.providerMessageId, sandbox: result.sandbox, adapter: adapter.name, alreadySent: false };
   };

@@ -170,6 +170,29 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
     return state;
   };
 
+  /** Opens the floor for one decision on the open task, and waits for it, a cancel, or the end of the TTL. */
+  const awaitDecision = async (kind: 'review' | 'human_send') => {
+    taskKind = kind;
+    pending = undefined;
+    reviewOpen = true;
+    const decided = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
+    reviewOpen = false;
+    taskKind = 'review';
+    const taken = decided ? pendingNow() : undefined;
+    return { taken, cancelled: cancelledNow(), settle: (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome) };
+  };
+
+  /** Closes the task and ends the workflow: a reviewer skipped, or nobody decided in time. */
+  const closeAndSkip = async (reviewId: string, status: 'skipped' | 'expired', by: string, reason: string, settle?: (o: DecisionOutcome) => unknown) => {
+    await db.closeReviewTask.executeWithOptions({ summary: `task ${status}` }, [
+      { userId: input.userId, reviewId, status, decidedBy: by, reason },
+    ]);
+    if (status === 'skipped') decidedBy = by;
+    // The decide Update answers once the task is closed (a reader then sees it closed).
+    settle?.({ outcome: 'skipped', reason });
+    return finish('skipped', reason);
+  };
+
   setCurrentDetails(describe(state));
   const inbound = await db.recordInbound.executeWithOptions({ summary: 'record message, resolve settings, check opt-out' }, [input]);
   const contactId = inbound.contactId;
@@ -285,35 +308,17 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
           },
         ]);
         advance('awaiting_review', { reason, reviewId: review.reviewId, reviewDeadline: review.deadline, reviewReason: reason, oneClick });
-        pending = undefined;
-        reviewOpen = true;
-        const decided = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
-        reviewOpen = false;
-        const taken = pendingNow();
-        const settle = (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome);
-
-        const stop = cancelledNow();
+        const { taken, cancelled: stop, settle } = await awaitDecision('review');
         if (stop) {
           settle({ outcome: 'cancelled', reason: stop.reason });
           return finish('cancelled', stop.reason);
         }
-        if (!decided || !taken) {
-          await db.closeReviewTask.executeWithOptions({ summary: 'review expired' }, [
-            { userId: input.userId, reviewId: review.reviewId, status: 'expired', decidedBy: 'workflow', reason: 'review_expired' },
-          ]);
-          return finish('skipped', 'review_expired');
-        }
+        if (!taken) return closeAndSkip(review.reviewId, 'expired', 'workflow', 'review_expired');
         const { decision } = taken;
         if (decision.decision === 'sent') continue; // never accepted for a review (see accept and the validator)
         const reviewer = decision.reviewer ? `reviewer:${decision.reviewer}` : 'reviewer';
         if (decision.decision === 'skip') {
-          const skipReason = decision.reason?.trim() || 'skipped_by_reviewer';
-          await db.closeReviewTask.executeWithOptions({ summary: 'review skipped' }, [
-            { userId: input.userId, reviewId: review.reviewId, status: 'skipped', decidedBy: reviewer, reason: skipReason },
-          ]);
-          decidedBy = reviewer;
-          settle({ outcome: 'skipped', reason: skipReason });
-          return finish('skipped', skipReason);
+          return closeAndSkip(review.reviewId, 'skipped', reviewer, decision.reason?.trim() || 'skipped_by_reviewer', settle);
         }
 
         const edited = decision.text !== undefined && decision.text !== text;
@@ -391,33 +396,15 @@ export async function autopilotWorkflow(input: AutopilotInput): Promise<Autopilo
         },
       ]);
       advance('awaiting_human_send', { reviewId: task.reviewId, reviewDeadline: task.deadline, reviewReason: 'human_send' });
-      taskKind = 'human_send';
-      pending = undefined;
-      reviewOpen = true;
-      const confirmed = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
-      reviewOpen = false;
-      const taken = pendingNow();
-      const settle = (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome);
-      const stop = cancelledNow();
+      const { taken, cancelled: stop, settle } = await awaitDecision('human_send');
       if (stop) {
         settle({ outcome: 'cancelled', reason: stop.reason });
         return finish('cancelled', stop.reason);
       }
-      if (!confirmed || !taken) {
-        await db.closeReviewTask.executeWithOptions({ summary: 'nobody sent it in time' }, [
-          { userId: input.userId, reviewId: task.reviewId, status: 'expired', decidedBy: 'workflow', reason: 'human_send_expired' },
-        ]);
-        return finish('skipped', 'human_send_expired');
-      }
+      if (!taken) return closeAndSkip(task.reviewId, 'expired', 'workflow', 'human_send_expired');
       const by = taken.decision.reviewer ? `reviewer:${taken.decision.reviewer}` : 'reviewer';
       if (taken.decision.decision === 'skip') {
-        const skipReason = taken.decision.reason?.trim() || 'skipped_by_reviewer';
-        await db.closeReviewTask.executeWithOptions({ summary: 'human send skipped' }, [
-          { userId: input.userId, reviewId: task.reviewId, status: 'skipped', decidedBy: by, reason: skipReason },
-        ]);
-        decidedBy = by;
-        settle({ outcome: 'skipped', reason: skipReason });
-        return finish('skipped', skipReason);
+        return closeAndSkip(task.reviewId, 'skipped', by, taken.decision.reason?.trim() || 'skipped_by_reviewer', settle);
       }
       await db.recordManualSend.executeWithOptions({ summary: 'a person sent it' }, [{ userId: input.userId, eventId: input.eventId, text, by }]);
       await db.closeReviewTask.executeWithOptions({ summary: 'sent by hand' }, [
