@@ -8,9 +8,10 @@ import { parseInstagramWebhook } from '../channels/instagram-webhook';
 import { parseWhatsAppWebhook } from '../channels/whatsapp-webhook';
 import { isChannel } from '../domain/channels';
 import { verifyMetaSignature } from '../domain/webhook-signature';
-import type { ApiEnv } from './deps';
+import type { Channel } from '../domain/channels';
+import type { ApiDeps, ApiEnv } from './deps';
 import { ApiError, errorBody } from './errors';
-import { acceptInbound } from './intake';
+import { acceptInbound, type NormalizedInbound } from './intake';
 
 type Meta = 'whatsapp' | 'instagram';
 const META_ENV: Record<Meta, string> = { whatsapp: 'WHATSAPP', instagram: 'INSTAGRAM' };
@@ -39,6 +40,43 @@ async function signedJson(c: Context<ApiEnv>, platform: Meta): Promise<unknown> 
   }
 }
 
+/** Each message for an account a user connected becomes that user's event; the rest are counted as skipped. */
+async function acceptForAccounts(deps: ApiDeps, channel: Channel, messages: (NormalizedInbound & { accountId: string })[]) {
+  const owners = new Map<string, string | undefined>();
+  let accepted = 0;
+  let duplicates = 0;
+  let skipped = 0;
+  for (const { accountId, ...message } of messages) {
+    if (!owners.has(accountId)) owners.set(accountId, await findConnectionOwner(deps.db, channel, accountId));
+    const userId = owners.get(accountId);
+    if (!userId) {
+      skipped += 1;
+      continue;
+    }
+    const result = await acceptInbound(deps, userId, message);
+    if (result.duplicate) duplicates += 1;
+    else accepted += 1;
+  }
+  if (skipped) deps.logger.warn({ event: 'webhook.unknown_account', channel, count: skipped });
+  return { accepted, duplicates, skipped };
+}
+
+/** A read receipt (or other delivery status) on the job it names; "read" counts as opened for its variant. */
+async function applyStatus(
+  deps: ApiDeps,
+  channel: Channel,
+  status: { accountId: string; providerMessageId: string; status: 'sent' | 'delivered' | 'read' | 'failed'; at: Date; error?: string },
+): Promise<boolean> {
+  const userId = await findConnectionOwner(deps.db, channel, status.accountId);
+  if (!userId) return false;
+  const job = await recordDeliveryStatus(deps.db, { userId, channel, ...status });
+  if (!job) return false;
+  if (status.status === 'read' && job.experimentId && job.variantId) {
+    await trackResult(deps.db, { userId, experimentId: job.experimentId, variantId: job.variantId, eventId: job.eventId, metric: 'opened' });
+  }
+  return true;
+}
+
 /**
  * Platform webhooks, outside /v1: they authenticate by signature, not by API key. A delivery is answered
  * once it is stored and its workflow started (a 5xx makes the platform deliver again; duplicates are free).
@@ -51,67 +89,23 @@ export const webhooks = new Hono<ApiEnv>()
     const parsed = parseWhatsAppWebhook(await signedJson(c, 'whatsapp'));
     if (!parsed.ok) throw new ApiError(400, 'invalid_payload', parsed.message);
 
-    const owners = new Map<string, string | undefined>();
-    const ownerOf = async (accountId: string) => {
-      if (!owners.has(accountId)) owners.set(accountId, await findConnectionOwner(deps.db, 'whatsapp', accountId));
-      return owners.get(accountId);
-    };
-    let accepted = 0;
-    let duplicates = 0;
-    let unknownAccount = 0;
-    for (const { accountId, ...message } of parsed.messages) {
-      const userId = await ownerOf(accountId);
-      if (!userId) {
-        unknownAccount += 1;
-        continue;
-      }
-      const result = await acceptInbound(deps, userId, message);
-      if (result.duplicate) duplicates += 1;
-      else accepted += 1;
-    }
+    const result = await acceptForAccounts(deps, 'whatsapp', parsed.messages);
     let statuses = 0;
-    for (const status of parsed.statuses) {
-      const userId = await ownerOf(status.phoneNumberId);
-      if (!userId) continue;
-      const job = await recordDeliveryStatus(deps.db, { userId, channel: 'whatsapp', ...status });
-      if (!job) continue;
-      statuses += 1;
-      if (status.status === 'read' && job.experimentId && job.variantId) {
-        await trackResult(deps.db, { userId, experimentId: job.experimentId, variantId: job.variantId, eventId: job.eventId, metric: 'opened' });
-      }
+    for (const { phoneNumberId, ...status } of parsed.statuses) {
+      if (await applyStatus(deps, 'whatsapp', { accountId: phoneNumberId, ...status })) statuses += 1;
     }
-    if (unknownAccount) deps.logger.warn({ event: 'webhook.unknown_account', channel: 'whatsapp', count: unknownAccount });
-    return c.json({ accepted, duplicates, statuses, skipped: parsed.skipped + unknownAccount });
+    return c.json({ accepted: result.accepted, duplicates: result.duplicates, statuses, skipped: parsed.skipped + result.skipped });
   })
   .post('/instagram', async (c) => {
     const deps = c.var.deps;
     const parsed = parseInstagramWebhook(await signedJson(c, 'instagram'));
     if (!parsed.ok) throw new ApiError(400, 'invalid_payload', parsed.message);
-    let accepted = 0;
-    let duplicates = 0;
-    let skipped = parsed.skipped;
-    for (const { accountId, ...message } of parsed.messages) {
-      const userId = await findConnectionOwner(deps.db, 'instagram', accountId);
-      if (!userId) {
-        skipped += 1;
-        continue;
-      }
-      const result = await acceptInbound(deps, userId, message);
-      if (result.duplicate) duplicates += 1;
-      else accepted += 1;
-    }
+    const result = await acceptForAccounts(deps, 'instagram', parsed.messages);
     let statuses = 0;
     for (const read of parsed.reads) {
-      const userId = await findConnectionOwner(deps.db, 'instagram', read.accountId);
-      if (!userId) continue;
-      const job = await recordDeliveryStatus(deps.db, { userId, channel: 'instagram', providerMessageId: read.providerMessageId, status: 'read', at: read.at });
-      if (!job) continue;
-      statuses += 1;
-      if (job.experimentId && job.variantId) {
-        await trackResult(deps.db, { userId, experimentId: job.experimentId, variantId: job.variantId, eventId: job.eventId, metric: 'opened' });
-      }
+      if (await applyStatus(deps, 'instagram', { accountId: read.accountId, providerMessageId: read.providerMessageId, status: 'read', at: read.at })) statuses += 1;
     }
-    return c.json({ accepted, duplicates, statuses, skipped });
+    return c.json({ accepted: result.accepted, duplicates: result.duplicates, statuses, skipped: parsed.skipped + result.skipped });
   })
   // Inbound mail in Postmark's inbound-webhook JSON, authenticated with HTTP Basic auth (the password is
   // EMAIL_INBOUND_TOKEN), as Postmark sends credentials embedded in the webhook URL.

@@ -11,6 +11,19 @@ export interface ContactRow {
   preferredContactHour: number | null;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function toContact(row: any): ContactRow {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    channel: row.channel,
+    handle: row.handle,
+    name: row.name,
+    timezone: row.timezone,
+    preferredContactHour: row.preferred_contact_hour,
+  };
+}
+
 /** One contact per user, channel and handle; a later message may fill in a name or time zone. */
 export async function upsertContact(
   db: Pool | PoolClient,
@@ -25,16 +38,7 @@ export async function upsertContact(
      RETURNING id, user_id, channel, handle, name, timezone, preferred_contact_hour`,
     [contact.userId, contact.channel, contact.handle, contact.name ?? null, contact.timezone ?? null],
   );
-  const row = rows[0];
-  return {
-    id: row.id,
-    userId: row.user_id,
-    channel: row.channel,
-    handle: row.handle,
-    name: row.name,
-    timezone: row.timezone,
-    preferredContactHour: row.preferred_contact_hour,
-  };
+  return toContact(rows[0]);
 }
 
 /** Marks the contact opted out on the channel; the first opt-out's time and source are kept. True when new. */
@@ -64,18 +68,7 @@ export async function findContact(db: Pool | PoolClient, userId: string, contact
     `SELECT id, user_id, channel, handle, name, timezone, preferred_contact_hour FROM contacts WHERE user_id = $1 AND id = $2`,
     [userId, contactId],
   );
-  const row = rows[0];
-  return (
-    row && {
-      id: row.id,
-      userId: row.user_id,
-      channel: row.channel,
-      handle: row.handle,
-      name: row.name,
-      timezone: row.timezone,
-      preferredContactHour: row.preferred_contact_hour,
-    }
-  );
+  return rows[0] && toContact(rows[0]);
 }
 
 /** When this contact's past messages arrived, newest first (for the hour they usually reply at). */
