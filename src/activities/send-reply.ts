@@ -99,6 +99,13 @@ export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
       return { providerMessageId: job.providerMessageId, sandbox: job.sandbox, adapter: adapter.name, alreadySent: true };
     }
     if (job.status !== 'sending') throw ApplicationFailure.nonRetryable(`job is ${job.status}`, 'JobNotSendable');
+    if (job.interruptedSend && !adapter.supports('idempotent_send')) {
+      // An earlier attempt stopped mid-send (a crash): the platform may have the message already and offers no
+      // idempotency key, so a person checks before it goes again — never a second message by accident.
+      const message = 'an earlier send attempt was cut off; it may have been delivered';
+      await recordJobError(db, job.id, `send_uncertain: ${message}`);
+      throw ApplicationFailure.create({ type: 'SendUncertain', message, nonRetryable: true });
+    }
 
     const contact = await findContact(db, input.userId, event.contactId);
     if (!contact) throw ApplicationFailure.nonRetryable('contact missing', 'JobNotSendable');

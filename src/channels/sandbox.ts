@@ -35,7 +35,7 @@ export function createSandboxAdapter(channel: Channel, deps: { db: Pool; logger:
       return { providerMessageId, sandbox: true };
     },
     supports(feature: ChannelFeature) {
-      if (feature === 'automated_send') return true;
+      if (feature === 'automated_send' || feature === 'idempotent_send') return true; // one outbox row per job
       return feature === 'html' ? CHANNEL_RULES[channel].html : false;
     },
   };

@@ -27,7 +27,8 @@ export interface SendResult {
   sandbox: boolean;
 }
 
-export type ChannelFeature = 'read_receipts' | 'attachments' | 'html' | 'threading' | 'automated_send';
+/** idempotent_send: sending the same job twice delivers once (so a send cut off mid-way may simply be retried). */
+export type ChannelFeature = 'read_receipts' | 'attachments' | 'html' | 'threading' | 'automated_send' | 'idempotent_send';
 
 /** One transport per channel (novu's providers/ shape). */
 export interface ChannelAdapter {

@@ -33,6 +33,8 @@ export interface JobRow {
   decidedBy: string | null;
   experimentId: string | null;
   variantId: string | null;
+  /** Set by claimJobForSending: an earlier attempt claimed the job and never said how it ended (a crash mid-send). */
+  interruptedSend?: boolean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -89,12 +91,20 @@ export async function setJobDecision(db: Pool | PoolClient, userId: string, even
 /** pending → sending (again, after a crash mid-send). Returns the job as it stands; a sent job is not touched. */
 export async function claimJobForSending(db: Pool | PoolClient, userId: string, eventId: string): Promise<JobRow | undefined> {
   const { rows } = await db.query(
-    `UPDATE autopilot_jobs SET status = 'sending', attempts = attempts + 1, updated_at = now()
-      WHERE user_id = $1 AND message_event_id = $2 AND status IN ('pending', 'sending')
-      RETURNING ${JOB_COLUMNS}`,
+    `WITH prev AS (
+       SELECT id, status AS prev_status, last_error AS prev_error FROM autopilot_jobs
+        WHERE user_id = $1 AND message_event_id = $2 FOR UPDATE
+     )
+     UPDATE autopilot_jobs j SET status = 'sending', attempts = j.attempts + 1, last_error = NULL, updated_at = now()
+       FROM prev
+      WHERE j.id = prev.id AND j.status IN ('pending', 'sending')
+      RETURNING ${JOB_COLUMNS.split(', ').map((c) => `j.${c}`).join(', ')}, prev.prev_status, prev.prev_error`,
     [userId, eventId],
   );
-  return rows[0] ? toJob(rows[0]) : findJobByEvent(db, userId, eventId);
+  const row = rows[0];
+  if (!row) return findJobByEvent(db, userId, eventId);
+  // Every attempt that ends records how (sent, or last_error): a claimed job with neither was cut off mid-send.
+  return { ...toJob(row), interruptedSend: row.prev_status === 'sending' && row.prev_error === null };
 }
 
 export async function markJobSent(db: Pool | PoolClient, jobId: string, providerMessageId: string, sandbox: boolean, sentAt: Date) {

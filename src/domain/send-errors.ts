@@ -6,6 +6,7 @@ export const NON_RETRYABLE_SEND_ERRORS = [
   'ChannelNotConnected',
   'ConnectionBroken',
   'OutsideWindow',
+  'SendUncertain',
 ];
 
 /** Send failures a human can resolve (connect the channel, renew a token, answer differently): back to review. */
@@ -13,6 +14,7 @@ export const REVIEWABLE_SEND_FAILURES: Record<string, string> = {
   ChannelNotConnected: 'channel_not_connected',
   ConnectionBroken: 'connection_broken',
   OutsideWindow: 'outside_window',
+  SendUncertain: 'send_uncertain',
 };
 
 /** The failure type for a transport's non-retryable reason. */

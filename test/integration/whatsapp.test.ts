@@ -4,7 +4,10 @@ import { findConnection, saveConnection } from '../../src/db/connections';
 import { upsertUser } from '../../src/db/users';
 import { createSecretBox } from '../../src/domain/secrets';
 import { signMetaPayload } from '../../src/domain/webhook-signature';
+import { createActivities } from '../../src/activities';
+import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { activityDepsFromConfig } from '../../src/worker';
 import { freePort } from '../../src/temporal/dev-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { startFakeGraph, type FakeGraph } from '../helpers/fake-graph';
@@ -344,6 +347,29 @@ describe('the WhatsApp webhook and the whole way through', () => {
       return e.results[0].opened === 1 ? e.results : undefined;
     }, 'the read receipt to count as opened');
     expect(results[0]).toMatchObject({ variantId: 'only', sent: 1, opened: 1 });
+  });
+
+  it('does not resend on its own after a send was cut off mid-way: a person checks first', async () => {
+    const { rows: [contact] } = await stack.db.query(`INSERT INTO contacts (user_id, channel, handle) VALUES ($1, 'whatsapp', '491700000777') RETURNING id`, [user.id]);
+    const { rows: [event] } = await stack.db.query(
+      `INSERT INTO message_events (user_id, contact_id, channel, direction, external_id, content, occurred_at) VALUES ($1, $2, 'whatsapp', 'inbound', $3, 'Preis?', now()) RETURNING id`,
+      [user.id, contact.id, `wamid.cut-${Date.now()}`],
+    );
+    // the state a worker crash leaves: claimed for sending, attempt 1, no outcome recorded
+    await stack.db.query(
+      `INSERT INTO autopilot_jobs (user_id, message_event_id, contact_id, channel, status, attempts, reply_text) VALUES ($1, $2, $3, 'whatsapp', 'sending', 1, 'Hallo!')`,
+      [user.id, event.id, contact.id],
+    );
+    const config = loadConfig({ AUTOPILOT_SECRET_KEY: SECRET_KEY, WHATSAPP_API_BASE_URL: graph.baseUrl });
+    const activities = createActivities(activityDepsFromConfig(config, { db: stack.db, logger: createLogger('silent'), temporal: stack.temporal }));
+    graph.script([{ kind: 'ok' }]);
+    const first = await activities.sendReply({ userId: user.id, eventId: event.id, text: 'Hallo!', humanApproved: false }).catch((e) => e);
+    expect(first).toMatchObject({ type: 'SendUncertain', nonRetryable: true });
+    expect(graph.requests).toHaveLength(0);
+    // once a person approves it again, the send goes out (the uncertainty is on record)
+    const second = await activities.sendReply({ userId: user.id, eventId: event.id, text: 'Hallo!', humanApproved: true });
+    expect(second).toMatchObject({ sandbox: false, alreadySent: false });
+    expect(graph.requests).toHaveLength(1);
   });
 
   it('shows broken connections in /readyz detail without failing readiness', async () => {
