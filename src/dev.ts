@@ -155,6 +155,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     '',
     'Autopilot is running.',
     `  API              ${api.url}`,
+    `  Review page      ${api.url}/review`,
     `  Temporal UI      ${uiUrl ?? '(set TEMPORAL_UI_URL)'}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`,
     `  Temporal         ${address}  (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
     `  Dev API key      ${key}`,

@@ -8,6 +8,7 @@ import { channels } from './channels';
 import { experiments } from './experiments';
 import { health } from './health';
 import { outbox } from './outbox';
+import { reviewPage } from './review-page';
 import { reviews } from './reviews';
 import { createSettingsRoutes } from './settings';
 import { unsubscribe } from './unsubscribe';
@@ -42,6 +43,7 @@ export function createApp(deps: ApiDeps) {
     .use('/webhooks/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ApiError(413, 'payload_too_large', 'the webhook body is too large'); } }))
     .route('/webhooks', webhooks)
     .route('/unsubscribe', unsubscribe)
+    .route('/review', reviewPage)
     .route('/v1', v1)
     .notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
     .onError(handleError(deps.logger));
