@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from './db/embedded-postgres';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { startSmtpSink } from './channels/smtp-sink';
-import { saveConnection } from './db/connections';
+import { saveDefaultConnections } from './channels/default-connections';
 import { ensureDevUser, generateApiKey } from './db/users';
 import { createSecretBox } from './domain/secrets';
 import { createLogger, type Logger } from './logger';
@@ -97,32 +97,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     stoppers.push({ name: 'smtp sink', stop: sink.stop });
     email = { host: '127.0.0.1', port: sink.port, secure: false, from: 'sales@autopilot.localhost' };
   }
-  await saveConnection(db, secrets, {
-    userId: devUserId,
-    channel: 'email',
-    accountId: email.from,
-    credentials: { ...(email.user ? { user: email.user } : {}), ...(email.pass ? { pass: email.pass } : {}) },
-    settings: { host: email.host, port: email.port, secure: email.secure },
-  });
-  if (config.instagram.defaultConnection) {
-    await saveConnection(db, secrets, {
-      userId: devUserId,
-      channel: 'instagram',
-      accountId: config.instagram.defaultConnection.accountId,
-      credentials: { accessToken: config.instagram.defaultConnection.accessToken },
-      settings: {},
-    });
-  }
-  if (config.whatsapp.defaultConnection) {
-    // The single-tenant default connection from WHATSAPP_API_KEY / WHATSAPP_PHONE_NUMBER_ID.
-    await saveConnection(db, secrets, {
-      userId: devUserId,
-      channel: 'whatsapp',
-      accountId: config.whatsapp.defaultConnection.phoneNumberId,
-      credentials: { accessToken: config.whatsapp.defaultConnection.accessToken },
-      settings: {},
-    });
-  }
+  await saveDefaultConnections(db, secrets, devUserId, config, email);
 
   const clientConnection = await Connection.connect({ address });
   stoppers.push({ name: 'temporal client', stop: () => clientConnection.close() });
