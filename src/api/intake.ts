@@ -1,18 +1,11 @@
-import { insertInboundEvent } from '../db/events';
-import type { Channel } from '../domain/channels';
+import { insertInboundEvent, type InboundEventInput } from '../db/events';
 import { workflowIdFor } from '../domain/workflow-id';
 import { startAutopilot } from '../temporal/start';
 import type { ApiDeps } from './deps';
 import { ApiError } from './errors';
 
-export interface NormalizedInbound {
-  channel: Channel;
-  externalId: string;
-  text: string;
-  contact: { handle: string; name?: string; timezone?: string };
-  occurredAt: Date;
-  metadata: Record<string, unknown>;
-}
+/** An inbound message as every source delivers it: the stored event without its owner and workflow. */
+export type NormalizedInbound = Omit<InboundEventInput, 'userId' | 'workflowId'>;
 
 /**
  * The one way an inbound message enters: stored once per user, channel and provider message id, then its
