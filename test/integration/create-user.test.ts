@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(async () => database?.drop());
 
 it('creates a user with a working API key and the environment’s connections, secrets encrypted', async () => {
-  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/create-user.ts', 'acme-sales', 'Acme', 'Sales'], {
+  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/create-user.ts', 'acme-sales', 'Acme', 'Sales'], {
     cwd: ROOT,
     encoding: 'utf8',
     env: {
@@ -40,7 +40,7 @@ it('creates a user with a working API key and the environment’s connections, s
 });
 
 it('refuses a bad slug', () => {
-  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/create-user.ts', 'Not OK'], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/cli/create-user.ts', 'Not OK'], { cwd: ROOT, encoding: 'utf8' });
   expect(result.status).toBe(64);
   expect(result.stderr).toContain('usage: npm run user:create');
 });

@@ -4,13 +4,13 @@
  * variables set (WHATSAPP_API_KEY + WHATSAPP_PHONE_NUMBER_ID, INSTAGRAM_*, SMTP_*), the user also gets those
  * channel connections.
  */
-import { saveDefaultConnections } from '../src/channels/default-connections';
-import { loadConfigOrExit } from '../src/config';
-import { runMigrations } from '../src/db/migrate';
-import { createPool } from '../src/db/pool';
-import { addApiKey, generateApiKey, upsertUser } from '../src/db/users';
-import { createSecretBox } from '../src/domain/secrets';
-import { createLogger } from '../src/logger';
+import { saveDefaultConnections } from '../channels/default-connections';
+import { loadConfigOrExit } from '../config';
+import { runMigrations } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { addApiKey, generateApiKey, upsertUser } from '../db/users';
+import { createSecretBox } from '../domain/secrets';
+import { createLogger } from '../logger';
 
 async function main(): Promise<void> {
   const [slug, ...nameParts] = process.argv.slice(2);
