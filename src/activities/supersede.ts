@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Channel } from '../domain/channels';
 import type { ActivityDeps } from './deps';
 
-const OPEN_STAGES = ['received', 'generating', 'awaiting_review', 'scheduled'];
+const OPEN_STAGES = ['received', 'generating', 'awaiting_review', 'scheduled', 'awaiting_human_send'];
 
 /**
  * A newer message from the same contact on the same channel makes an older, unsent reply stale: the older

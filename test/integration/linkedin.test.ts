@@ -63,6 +63,23 @@ it('ends at skipped when the person skips the send', async () => {
   expect((await stack.waitForStage(eventId, 'skipped', user.key)).stageReason).toBe('called instead');
 });
 
+it('withdraws a waiting hand-send task when the lead writes again', async () => {
+  counter += 1;
+  const contact = { handle: `urn:li:person:again${counter}`, name: 'Erika Mustermann' };
+  const first = await stack.request('POST', '/v1/events', {
+    key: user.key,
+    body: { channel: 'linkedin', externalId: `urn:li:message:again-${Date.now()}`, contact, text: 'What does it cost?' },
+  });
+  await stack.waitForStage(first.body.eventId, 'awaiting_human_send', user.key);
+  await stack.request('POST', '/v1/events', {
+    key: user.key,
+    body: { channel: 'linkedin', externalId: `urn:li:message:again2-${Date.now()}`, contact, text: 'And is there a discount for 20 seats?' },
+  });
+  const cancelled = await stack.waitForStage(first.body.eventId, 'cancelled', user.key);
+  expect(cancelled.stageReason).toBe('superseded');
+  expect(cancelled.review.status).toBe('cancelled');
+});
+
 it('refuses "sent" for an ordinary review', async () => {
   await stack.request('PUT', '/v1/settings', { key: user.key, body: { mode: 'assist' } });
   const { eventId } = await post('Hmm.');
