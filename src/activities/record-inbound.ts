@@ -1,6 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { appendAudit } from '../db/audit';
-import { recordOptOut, upsertContact } from '../db/contacts';
+import { optOutContact, upsertContact } from '../db/contacts';
 import { attachContact, findEvent } from '../db/events';
 import { lastSentVariant, trackResult } from '../db/experiments';
 import { loadSettingsRows } from '../db/settings';
@@ -48,24 +47,16 @@ export function createRecordInbound({ db, logger, policy, channels }: ActivityDe
       const resolved = resolveSettings(rows.contact, rows.user);
       const optOut = detectOptOut(event.text);
       if (optOut.optOut) {
-        const isNew = await recordOptOut(client, {
+        await optOutContact(client, {
           userId: event.userId,
           contactId: contact.id,
           channel: event.channel,
           source: 'inbound_message',
           detail: optOut.matched,
           messageEventId: event.id,
+          actor: 'system',
+          details: { eventId: event.id, rule: optOut.rule, matched: optOut.matched, language: optOut.language },
         });
-        if (isNew) {
-          await appendAudit(client, {
-            userId: event.userId,
-            actor: 'system',
-            action: 'contact.opted_out',
-            subjectType: 'contact',
-            subjectId: contact.id,
-            details: { channel: event.channel, eventId: event.id, rule: optOut.rule, matched: optOut.matched, language: optOut.language },
-          });
-        }
       }
       const answered = await lastSentVariant(client, event.userId, contact.id, event.channel, event.occurredAt);
       if (answered) await trackResult(client, { userId: event.userId, ...answered, metric: 'replied' });

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { appendAudit } from '../db/audit';
-import { recordOptOut } from '../db/contacts';
+import { optOutContact } from '../db/contacts';
+import { withTransaction } from '../db/transaction';
 import { verifyUnsubscribeToken } from '../domain/unsubscribe';
 import type { ApiEnv } from './deps';
 
@@ -34,17 +34,9 @@ export const unsubscribe = new Hono<ApiEnv>()
     const { db } = c.var.deps;
     const { rowCount } = await db.query(`SELECT 1 FROM contacts WHERE user_id = $1 AND id = $2`, [subject.userId, subject.contactId]);
     if (!rowCount) return c.html(page('Link not valid', '<p>This unsubscribe link is not valid.</p>'), 404);
-    const isNew = await recordOptOut(db, { ...subject, source: 'unsubscribe_link', detail: 'List-Unsubscribe one-click' });
-    if (isNew) {
-      await appendAudit(db, {
-        userId: subject.userId,
-        actor: 'contact',
-        action: 'contact.opted_out',
-        subjectType: 'contact',
-        subjectId: subject.contactId,
-        details: { channel: subject.channel, source: 'unsubscribe_link' },
-      });
-    }
+    const isNew = await withTransaction(db, (client) =>
+      optOutContact(client, { ...subject, source: 'unsubscribe_link', detail: 'List-Unsubscribe one-click', actor: 'contact', details: {} }),
+    );
     c.var.deps.logger.info({ event: 'contact.unsubscribed', contactId: subject.contactId, channel: subject.channel, new: isNew });
     return c.html(page('Unsubscribed', '<p>You will not receive these messages any more.</p>'));
   });

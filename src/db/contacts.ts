@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Channel } from '../domain/channels';
+import { appendAudit } from './audit';
 
 export interface ContactRow {
   id: string;
@@ -53,6 +54,26 @@ export async function recordOptOut(
     [optOut.userId, optOut.contactId, optOut.channel, optOut.source, optOut.detail ?? null, optOut.messageEventId ?? null],
   );
   return (rowCount ?? 0) > 0;
+}
+
+/** Records the opt-out and, the first time, who or what asked for it in the audit log. True when new. */
+export async function optOutContact(
+  db: Pool | PoolClient,
+  optOut: Parameters<typeof recordOptOut>[1] & { actor: string; details: Record<string, unknown> },
+): Promise<boolean> {
+  const { actor, details, ...record } = optOut;
+  const isNew = await recordOptOut(db, record);
+  if (isNew) {
+    await appendAudit(db, {
+      userId: record.userId,
+      actor,
+      action: 'contact.opted_out',
+      subjectType: 'contact',
+      subjectId: record.contactId,
+      details: { channel: record.channel, source: record.source, ...details },
+    });
+  }
+  return isNew;
 }
 
 export async function isOptedOut(db: Pool | PoolClient, userId: string, contactId: string, channel: Channel): Promise<boolean> {
