@@ -1,10 +1,10 @@
 import nodemailer from 'nodemailer';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { findConnection } from '../db/connections';
 import { normalizeHandle } from '../domain/contact-handle';
 import type { SecretBox } from '../domain/secrets';
 import { signUnsubscribeToken } from '../domain/unsubscribe';
+import { hasActiveConnection, requireActiveConnection } from './connection';
 import {
   NonRetryableSendError,
   RateLimitedSendError,
@@ -78,14 +78,9 @@ export function createEmailAdapter(options: EmailOptions): ChannelAdapter {
         },
       };
     },
-    async isConnected(userId) {
-      const connection = await findConnection(options.db, options.secrets, userId, 'email');
-      return connection !== undefined && connection.status === 'active';
-    },
+    isConnected: (userId) => hasActiveConnection(options.db, options.secrets, userId, 'email'),
     async send(reply, prepared): Promise<SendResult> {
-      const connection = await findConnection(options.db, options.secrets, reply.userId, 'email');
-      if (!connection) throw new NonRetryableSendError('email is not connected for this user', 'channel_not_connected');
-      if (connection.status === 'broken') throw new NonRetryableSendError(`the email connection is broken: ${connection.brokenReason}`, 'connection_broken');
+      const connection = await requireActiveConnection(options.db, options.secrets, reply.userId, 'email', 'email');
       const settings = connection.settings as { host: string; port: number; secure?: boolean; fromName?: string };
       const domain = connection.accountId.split('@')[1] ?? 'autopilot.local';
       const messageId = `<reply-${reply.jobId}@${domain}>`;

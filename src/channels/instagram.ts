@@ -1,11 +1,13 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { findConnection, markConnectionBroken } from '../db/connections';
+import { markConnectionBroken } from '../db/connections';
 import type { SecretBox } from '../domain/secrets';
+import { hasActiveConnection, requireActiveConnection } from './connection';
 import {
   NonRetryableSendError,
   RateLimitedSendError,
   RetryableSendError,
+  retryAfterMs,
   type ChannelAdapter,
   type OutgoingReply,
   type PreparedMessage,
@@ -61,14 +63,9 @@ export function createInstagramAdapter(options: InstagramOptions): ChannelAdapte
         },
       };
     },
-    async isConnected(userId) {
-      const connection = await findConnection(options.db, options.secrets, userId, 'instagram');
-      return connection !== undefined && connection.status === 'active';
-    },
+    isConnected: (userId) => hasActiveConnection(options.db, options.secrets, userId, 'instagram'),
     async send(reply, prepared): Promise<SendResult> {
-      const connection = await findConnection(options.db, options.secrets, reply.userId, 'instagram');
-      if (!connection) throw new NonRetryableSendError('Instagram is not connected for this user', 'channel_not_connected');
-      if (connection.status === 'broken') throw new NonRetryableSendError(`the Instagram connection is broken: ${connection.brokenReason}`, 'connection_broken');
+      const connection = await requireActiveConnection(options.db, options.secrets, reply.userId, 'instagram', 'Instagram');
       const url = `${options.baseUrl.replace(/\/$/, '')}/${options.graphVersion}/${encodeURIComponent(connection.accountId)}/messages`;
       let response: Response;
       try {
@@ -87,8 +84,7 @@ export function createInstagramAdapter(options: InstagramOptions): ChannelAdapte
       const code = body.error?.code;
       const detail = `Instagram error ${code ?? response.status}${body.error?.error_subcode ? `/${body.error.error_subcode}` : ''}: ${body.error?.message ?? response.statusText}`;
       if (response.status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
-        const seconds = Number(response.headers.get('retry-after'));
-        throw new RateLimitedSendError(detail, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000);
+        throw new RateLimitedSendError(detail, retryAfterMs(response.headers.get('retry-after'), 60_000));
       }
       if (response.status === 401 || (code !== undefined && TOKEN_CODES.has(code))) {
         await markConnectionBroken(options.db, reply.userId, 'instagram', detail);

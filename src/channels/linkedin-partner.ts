@@ -1,11 +1,13 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { findConnection, markConnectionBroken, saveConnection, type Connection } from '../db/connections';
+import { markConnectionBroken, saveConnection, type Connection } from '../db/connections';
 import type { SecretBox } from '../domain/secrets';
+import { hasActiveConnection, requireActiveConnection } from './connection';
 import {
   NonRetryableSendError,
   RateLimitedSendError,
   RetryableSendError,
+  retryAfterMs,
   type ChannelAdapter,
   type OutgoingReply,
   type PreparedMessage,
@@ -88,14 +90,9 @@ export function createLinkedInPartnerAdapter(options: LinkedInPartnerOptions): C
     prepare(reply: OutgoingReply): PreparedMessage {
       return { channel: 'linkedin', recipient: reply.recipient, payload: { recipients: [reply.recipient], body: reply.text, messageType: 'MEMBER_TO_MEMBER' } };
     },
-    async isConnected(userId) {
-      const connection = await findConnection(options.db, options.secrets, userId, 'linkedin');
-      return connection !== undefined && connection.status === 'active';
-    },
+    isConnected: (userId) => hasActiveConnection(options.db, options.secrets, userId, 'linkedin'),
     async send(reply, prepared): Promise<SendResult> {
-      const connection = await findConnection(options.db, options.secrets, reply.userId, 'linkedin');
-      if (!connection) throw new NonRetryableSendError('LinkedIn is not connected for this user', 'channel_not_connected');
-      if (connection.status === 'broken') throw new NonRetryableSendError(`the LinkedIn connection is broken: ${connection.brokenReason}`, 'connection_broken');
+      const connection = await requireActiveConnection(options.db, options.secrets, reply.userId, 'linkedin', 'LinkedIn');
       const payload = { ...prepared.payload, sender: connection.accountId };
       let response = await post(connection.credentials.accessToken ?? '', payload);
       if (response.status === 401) {
@@ -114,8 +111,7 @@ export function createLinkedInPartnerAdapter(options: LinkedInPartnerOptions): C
       }
       const detail = `LinkedIn answered ${response.status}: ${(await response.text().catch(() => '')).slice(0, 300)}`;
       if (response.status === 429) {
-        const seconds = Number(response.headers.get('retry-after'));
-        throw new RateLimitedSendError(detail, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000);
+        throw new RateLimitedSendError(detail, retryAfterMs(response.headers.get('retry-after'), 60_000));
       }
       if (response.status === 401) {
         await markConnectionBroken(options.db, reply.userId, 'linkedin', detail);

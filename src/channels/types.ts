@@ -59,6 +59,12 @@ export class RateLimitedSendError extends Error {
     super(message);
   }
 }
+/** A platform's Retry-After header (seconds) in milliseconds, or the fallback when it is absent or unreadable. */
+export function retryAfterMs(header: string | null, fallbackMs: number): number {
+  const seconds = Number(header);
+  return header !== null && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : fallbackMs;
+}
+
 export class NonRetryableSendError extends Error {
   override name = 'NonRetryableSendError';
   constructor(

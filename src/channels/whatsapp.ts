@@ -1,12 +1,14 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { findConnection, markConnectionBroken } from '../db/connections';
+import { markConnectionBroken } from '../db/connections';
 import { normalizeHandle } from '../domain/contact-handle';
 import type { SecretBox } from '../domain/secrets';
+import { hasActiveConnection, requireActiveConnection } from './connection';
 import {
   NonRetryableSendError,
   RateLimitedSendError,
   RetryableSendError,
+  retryAfterMs,
   type ChannelAdapter,
   type ChannelFeature,
   type OutgoingReply,
@@ -47,11 +49,6 @@ interface GraphError {
   error_data?: { details?: string };
 }
 
-function retryAfterMs(header: string | null): number {
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
-}
-
 export function createWhatsAppAdapter(options: WhatsAppOptions): ChannelAdapter {
   const prepareText = (reply: OutgoingReply): PreparedMessage => ({
     channel: 'whatsapp',
@@ -89,14 +86,9 @@ export function createWhatsAppAdapter(options: WhatsAppOptions): ChannelAdapter 
       if (!handle.ok) throw new NonRetryableSendError(`missing or invalid phone number: ${handle.message}`, 'invalid_recipient');
     },
     prepare: prepareText,
-    async isConnected(userId) {
-      const connection = await findConnection(options.db, options.secrets, userId, 'whatsapp');
-      return connection !== undefined && connection.status === 'active';
-    },
+    isConnected: (userId) => hasActiveConnection(options.db, options.secrets, userId, 'whatsapp'),
     async send(reply, prepared): Promise<SendResult> {
-      const connection = await findConnection(options.db, options.secrets, reply.userId, 'whatsapp');
-      if (!connection) throw new NonRetryableSendError('WhatsApp is not connected for this user', 'channel_not_connected');
-      if (connection.status === 'broken') throw new NonRetryableSendError(`the WhatsApp connection is broken: ${connection.brokenReason}`, 'connection_broken');
+      const connection = await requireActiveConnection(options.db, options.secrets, reply.userId, 'whatsapp', 'WhatsApp');
       const token = connection.credentials.accessToken ?? '';
       let response = await post(connection.accountId, token, prepared.payload);
       let body = (await response.json().catch(() => ({}))) as { messages?: { id?: string }[]; error?: GraphError };
@@ -121,7 +113,7 @@ export function createWhatsAppAdapter(options: WhatsAppOptions): ChannelAdapter 
       const code = body.error?.code;
       const detail = `WhatsApp error ${code ?? response.status}: ${body.error?.error_data?.details ?? body.error?.message ?? response.statusText}`;
       if (response.status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
-        throw new RateLimitedSendError(detail, retryAfterMs(response.headers.get('retry-after')));
+        throw new RateLimitedSendError(detail, retryAfterMs(response.headers.get('retry-after'), 30_000));
       }
       if (response.status === 401 || (code !== undefined && TOKEN_CODES.has(code))) {
         // Cloud API system-user tokens cannot be refreshed by the API: the connection needs a new token.
