@@ -169,7 +169,8 @@ describe('the WhatsApp adapter', () => {
   });
 });
 
-function inboundPayload(phoneNumberId: string, message: Record<string, unknown>, name = 'Erika Mustermann') {
+/** The Cloud API webhook envelope around one change's value (messages or statuses) for a phone-number id. */
+function webhookPayload(phoneNumberId: string, value: Record<string, unknown>) {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -181,8 +182,7 @@ function inboundPayload(phoneNumberId: string, message: Record<string, unknown>,
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
-              contacts: [{ profile: { name }, wa_id: message.from }],
-              messages: [message],
+              ...value,
             },
           },
         ],
@@ -191,25 +191,14 @@ function inboundPayload(phoneNumberId: string, message: Record<string, unknown>,
   };
 }
 
+function inboundPayload(phoneNumberId: string, message: Record<string, unknown>, name = 'Erika Mustermann') {
+  return webhookPayload(phoneNumberId, { contacts: [{ profile: { name }, wa_id: message.from }], messages: [message] });
+}
+
 function statusPayload(phoneNumberId: string, wamid: string, status: string) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
-              statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '491701234567' }],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return webhookPayload(phoneNumberId, {
+    statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '491701234567' }],
+  });
 }
 
 describe('the WhatsApp webhook and the whole way through', () => {
