@@ -97,6 +97,12 @@ const schema = z.object({
   AUTOPILOT_LIMIT_INSTAGRAM_PER_DAY: count(3, 'a whole number of replies per contact and day'),
   AUTOPILOT_LIMIT_USER_PER_DAY: count(50, 'a whole number of replies per user and day'),
   AUTOPILOT_COOLDOWN: duration('5m', 'a duration such as 5m or 90s'),
+  AUTOPILOT_SEND_RATE_WHATSAPP: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(80)).describe('sends per second on WhatsApp, across all workers'),
+  AUTOPILOT_SEND_RATE_EMAIL: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(10)).describe('sends per second by email, across all workers'),
+  AUTOPILOT_SEND_RATE_INSTAGRAM: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(20)).describe('sends per second on Instagram, across all workers'),
+  AUTOPILOT_SEND_RATE_LINKEDIN: z.preprocess(emptyToUndefined, z.coerce.number().positive().default(2)).describe('sends per second on LinkedIn (partner mode), across all workers'),
+  AUTOPILOT_SWEEP_AFTER: duration('2m', 'a duration such as 2m: how long a stored event may wait for its workflow before the sweep starts it'),
+  AUTOPILOT_SWEEP_EVERY: duration('1m', 'a duration such as 1m: how often the worker sweeps for events without a workflow'),
 
   AUTOPILOT_SECRET_KEY: z
     .preprocess(emptyToUndefined, z.string().min(32, 'at least 32 characters').optional())
@@ -161,6 +167,9 @@ export interface Config {
   reviewTtlMs: number;
   asapDelaySeconds: { min: number; max: number };
   rateLimits: RateLimits;
+  /** Sends per second per channel, enforced by the Temporal server on each channel's send queue. */
+  sendRatePerSecond: Record<'whatsapp' | 'email' | 'linkedin' | 'instagram', number>;
+  sweep: { afterMs: number; everyMs: number };
   openai?: { apiKey: string; baseURL?: string; model: string; timeoutMs: number };
   secretKey?: string;
   /** undefined: the entry point decides (npm start: true; worker: false). */
@@ -249,6 +258,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perUserPerDay: e.AUTOPILOT_LIMIT_USER_PER_DAY,
       cooldownMs: e.AUTOPILOT_COOLDOWN,
     },
+    sendRatePerSecond: {
+      whatsapp: e.AUTOPILOT_SEND_RATE_WHATSAPP,
+      email: e.AUTOPILOT_SEND_RATE_EMAIL,
+      instagram: e.AUTOPILOT_SEND_RATE_INSTAGRAM,
+      linkedin: e.AUTOPILOT_SEND_RATE_LINKEDIN,
+    },
+    sweep: { afterMs: e.AUTOPILOT_SWEEP_AFTER, everyMs: e.AUTOPILOT_SWEEP_EVERY },
     secretKey: e.AUTOPILOT_SECRET_KEY,
     sandboxFallback: e.AUTOPILOT_SANDBOX_FALLBACK === undefined ? undefined : e.AUTOPILOT_SANDBOX_FALLBACK === 'true',
     publicUrl: e.AUTOPILOT_PUBLIC_URL,

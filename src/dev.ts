@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './logger';
 import { apiDepsFromConfig, startApiServer } from './server';
 import { startTemporalDevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { activityDepsFromConfig, createWorker, installTemporalRuntime } from './worker';
+import { activityDepsFromConfig, createWorkers, installTemporalRuntime } from './worker';
 
 /**
  * `npm start`: the whole system on embedded defaults: PostgreSQL (unless DATABASE_URL), the Temporal dev
@@ -106,17 +106,19 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
 
   const workerConnection = await NativeConnection.connect({ address });
   stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: activityDepsFromConfig(config, { db, logger, temporal, secretKey, sandboxFallback: config.sandboxFallback ?? true }),
+    sendRatePerSecond: config.sendRatePerSecond,
+    sweep: config.sweep,
   });
-  const running = worker.run();
+  const running = workers.run();
   stoppers.push({
     name: 'worker',
     stop: async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      workers.shutdown();
       await running;
     },
   });

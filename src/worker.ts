@@ -3,17 +3,20 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOp
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
+import { startForgottenEvents } from './activities/controls';
 import { systemClock } from './activities/deps';
 import { createChannelRegistry } from './channels/registry';
 import { loadConfigOrExit, type Config } from './config';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
+import { CHANNELS, type Channel } from './domain/channels';
 import { createSecretBox } from './domain/secrets';
 import { createLogger } from './logger';
 import { createOpenAiModerator, localModerator } from './model/moderation';
 import { createOpenAiModel } from './model/openai';
 import { createTemplateEngine } from './model/template-engine';
 import { ensureSearchAttributes } from './temporal/search-attributes';
+import { sendTaskQueue } from './workflows';
 
 let runtimeInstalled = false;
 
@@ -36,6 +39,10 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests share one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /** Sends per second per channel across every worker (the platform's throughput cap); unset: unlimited. */
+  sendRatePerSecond?: Partial<Record<Channel, number>>;
+  /** How old an inbound event without progress must be before the sweep starts its workflow (ms), and how often it looks. */
+  sweep?: { afterMs: number; everyMs: number };
 }
 
 /** The activities' dependencies as the configuration asks for them: the model, moderation, channels, rules. */
@@ -55,6 +62,7 @@ export function activityDepsFromConfig(
     db,
     logger,
     temporal,
+    taskQueue: config.temporal.taskQueue,
     clock: systemClock,
     model,
     moderator,
@@ -79,14 +87,63 @@ export function activityDepsFromConfig(
   };
 }
 
-export function createWorker(options: WorkerOptions): Promise<Worker> {
-  return Worker.create({
+/** The workers of one process: the workflows and their activities, and one sender per channel. */
+export interface AutopilotWorkers {
+  /** Runs every worker (and the sweep) until shutdown(); resolves once all have stopped. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * The main worker runs the workflows, their local activities and the model; each channel's sends run on their own
+ * task queue, whose rate limit (maxTaskQueueActivitiesPerSecond) the Temporal server enforces across all workers,
+ * so a platform's throughput cap holds however many workers run. The sweep starts the workflow of any stored event
+ * that never got one (a crash between the insert and the start), once at start and then periodically.
+ */
+export async function createWorkers(options: WorkerOptions): Promise<AutopilotWorkers> {
+  const activities = createActivities(options.deps);
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createActivities(options.deps),
+    activities,
   });
+  const senders = await Promise.all(
+    CHANNELS.map((channel) =>
+      Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: sendTaskQueue(options.taskQueue, channel),
+        activities: { sendReply: activities.sendReply },
+        ...(options.sendRatePerSecond?.[channel] ? { maxTaskQueueActivitiesPerSecond: options.sendRatePerSecond[channel] } : {}),
+      }),
+    ),
+  );
+  const workers = [main, ...senders];
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const sweep = async () => {
+    if (!options.sweep || stopped) return;
+    try {
+      await startForgottenEvents(options.deps, { olderThanMs: options.sweep.afterMs, limit: 500 });
+    } catch (err) {
+      options.deps.logger.warn({ event: 'sweep.failed', error: (err as Error).message });
+    }
+    if (!stopped) sweepTimer = setTimeout(() => void sweep(), options.sweep.everyMs);
+  };
+  return {
+    run: async () => {
+      const running = Promise.all(workers.map((w) => w.run()));
+      void sweep();
+      await running;
+    },
+    shutdown: () => {
+      stopped = true;
+      clearTimeout(sweepTimer);
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
 }
 
 export function requireSetting<T>(value: T | undefined, variable: string, purpose: string): T {
@@ -111,15 +168,17 @@ async function main(): Promise<void> {
   if (registered.length) logger.info({ event: 'temporal.search_attributes_registered', names: registered });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: activityDepsFromConfig(config, { db, logger, temporal }),
+    sendRatePerSecond: config.sendRatePerSecond,
+    sweep: config.sweep,
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => workers.shutdown());
   logger.info({ event: 'worker.started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
-  await worker.run();
+  await workers.run();
   await connection.close();
   await clientConnection.close();
   await db.end();

@@ -1,25 +1,58 @@
 import { isOptedOut } from '../db/contacts';
 import { countAutoRepliesToday } from '../db/jobs';
 import type { Channel } from '../domain/channels';
-import { runLocalGates, type GateResult } from '../domain/quality-gates';
+import { checkCompliance, checkSpam, runLocalGates, type GateResult } from '../domain/quality-gates';
+import type { OptOutScope } from '../domain/settings';
 import type { ActivityDeps } from './deps';
 
 /**
- * Step 4: every quality gate on the text (moderation through the configured moderator, the rest pure), the
- * contact's opt-out on this channel as it stands now, and how many replies went out without a human today.
- * Run again after an edit and right before sending.
+ * Moderation through the configured moderator. An outage of a remote moderator is a failed gate, not an error:
+ * the reply waits for a person (reason moderation_unavailable) instead of leaving the workflow without an outcome.
  */
-export function createCheckQuality({ db, moderator, clock, channels }: ActivityDeps) {
+async function moderate({ moderator, logger }: Pick<ActivityDeps, 'moderator' | 'logger'>, text: string): Promise<GateResult> {
+  try {
+    return await moderator.check(text);
+  } catch (err) {
+    logger.warn({ event: 'moderation.unavailable', error: (err as Error).message });
+    return { gate: 'moderation', passed: false, reason: 'moderation_unavailable', detail: (err as Error).message.slice(0, 200) };
+  }
+}
+
+/**
+ * Every quality gate on the text, and on an email's subject line (it is sent too), plus the contact's opt-out as it
+ * stands now (on this channel, or on any channel of the same person).
+ */
+export async function runGates(
+  deps: Pick<ActivityDeps, 'db' | 'moderator' | 'logger'>,
+  input: { userId: string; contactId: string; channel: Channel; text: string; subject?: string; optOutScope?: OptOutScope },
+): Promise<{ gates: GateResult[]; passed: boolean; optedOut: boolean }> {
+  const optedOut = await isOptedOut(deps.db, input.userId, input.contactId, input.channel, input.optOutScope ?? 'channel');
+  const gates = [await moderate(deps, input.text), ...runLocalGates(input.text, input.channel, optedOut)];
+  if (input.subject) {
+    const onSubject = [await moderate(deps, input.subject), checkCompliance(input.subject), checkSpam(input.subject)];
+    for (const g of onSubject) gates.push({ ...g, detail: `subject: ${g.detail ?? (g.passed ? 'ok' : g.reason)}` });
+  }
+  return { gates, passed: gates.every((g) => g.passed), optedOut };
+}
+
+/**
+ * Step 4: every quality gate on the text (moderation through the configured moderator, the rest pure), the
+ * contact's opt-out as it stands now, and (for the first pipeline's routing) how many replies went out without a
+ * human today. Run again after an edit and right before sending.
+ */
+export function createCheckQuality(deps: ActivityDeps) {
+  const { db, clock, channels } = deps;
   return async function checkQuality(input: {
     userId: string;
     contactId: string;
     channel: Channel;
     text: string;
+    subject?: string;
+    optOutScope?: OptOutScope;
   }): Promise<{ gates: GateResult[]; passed: boolean; optedOut: boolean; autoRepliesToday: number; connected: boolean }> {
-    const optedOut = await isOptedOut(db, input.userId, input.contactId, input.channel);
-    const gates = [await moderator.check(input.text), ...runLocalGates(input.text, input.channel, optedOut)];
+    const checked = await runGates(deps, input);
     const autoRepliesToday = await countAutoRepliesToday(db, input.userId, clock.now());
     const connected = (await channels.get(input.channel)?.isConnected(input.userId)) ?? false;
-    return { gates, passed: gates.every((g) => g.passed), optedOut, autoRepliesToday, connected };
+    return { ...checked, autoRepliesToday, connected };
   };
 }

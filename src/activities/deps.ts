@@ -27,8 +27,10 @@ export interface ActivityDeps {
   model: ReplyModel;
   moderator: Moderator;
   channels: ChannelRegistry;
-  /** For signalling other workflows (supersede). */
+  /** For signalling other workflows (supersede, controls) and starting forgotten ones (the sweep). */
   temporal: Client;
+  /** The workflows' task queue (the sweep starts workflows on it). */
+  taskQueue: string;
   policy: Policy;
   /** Randomness for A/B draws and human-like delays; recorded in activity results, so replays never re-draw. */
   random: () => number;

@@ -1,7 +1,7 @@
 import { appendAudit } from '../db/audit';
 import { setEventStage } from '../db/events';
 import { cancelJob, markJobFailed, setJobDecision } from '../db/jobs';
-import { releaseSendSlot } from '../db/rate-limits';
+import { releaseAutoReply, releaseSendSlot } from '../db/rate-limits';
 import type { Stage } from '../domain/stages';
 import { withTransaction } from '../db/transaction';
 import type { ActivityDeps } from './deps';
@@ -27,8 +27,8 @@ export interface OutcomeInput {
 
 /**
  * Step 9: the final stage and the reply on the message row (what the API shows once the workflow has closed),
- * the job's decision, and the audit log. An unsent reply's job is cancelled (or failed) and its rate-limit slot
- * given back. Idempotent: a retried attempt finds the stage already set and writes no second audit entry.
+ * the job's decision, and the audit log. An unsent reply's job is cancelled (or failed), its rate-limit slot and its
+ * place in the day's automatic replies given back. Idempotent: a retried attempt finds the stage already set and writes no second audit entry.
  */
 export function createRecordOutcome({ db, logger }: ActivityDeps) {
   return async function recordOutcome(input: OutcomeInput): Promise<void> {
@@ -63,7 +63,10 @@ export function createRecordOutcome({ db, logger }: ActivityDeps) {
         });
       }
     });
-    if (input.stage !== 'sent') await releaseSendSlot(db, input.userId, input.eventId);
+    if (input.stage !== 'sent') {
+      await releaseSendSlot(db, input.userId, input.eventId);
+      await releaseAutoReply(db, input.userId, input.eventId);
+    }
     logger.info({ event: 'event.outcome', eventId: input.eventId, stage: input.stage, reason: input.reason });
   };
 }

@@ -1,13 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { appendAudit } from '../db/audit';
+import { isOptedOut } from '../db/contacts';
 import { findContact } from '../db/contacts';
 import { findEvent } from '../db/events';
-import { trackResult } from '../db/experiments';
-import { claimJobForSending, markJobSent, recordJobError, type JobRow } from '../db/jobs';
+import { claimJobForSending, recordJobError, type JobRow } from '../db/jobs';
+import { recordSentReply } from '../db/sent-replies';
+import { loadSettingsRows, lockControls } from '../db/settings';
+import { withTransaction } from '../db/transaction';
 import { NonRetryableSendError, RateLimitedSendError, RetryableSendError } from '../channels/types';
 import { sendFailureType } from '../domain/send-errors';
-import type { PoolClient } from 'pg';
-import { withTransaction } from '../db/transaction';
+import { controlStop, resolveSettings, userLevelSettings } from '../domain/settings';
 import type { Channel } from '../domain/channels';
 import type { ActivityDeps } from './deps';
 
@@ -19,55 +20,41 @@ export interface SendOutcome {
 }
 
 /**
- * Step 8: exactly one send. The job row moves pending → sending → sent; a retried attempt (after a crash
- * mid-send) claims the same row and the adapter's send is idempotent per job id, so the lead gets one message.
- * A job already sent returns its provider id without calling the adapter again.
+ * Right before a send: the owner's controls as they stand (the autopilot on, the channel on, auto mode still on for a
+ * reply the autopilot decided by itself) and the lead's opt-out, checked in the same transaction that claims the job,
+ * under the lock a settings change takes. Returns why the reply must stop, or the claimed job.
  */
-/** The job sent, the reply as an outbound message, the A/B "sent" count, and the audit entry: all or nothing. */
-async function recordSentReply(
-  client: PoolClient,
-  r: {
-    userId: string;
-    event: { id: string; contactId: string; channel: Channel };
-    job: JobRow;
-    providerMessageId: string;
-    sandbox: boolean;
-    text: string;
-    at: Date;
-    actor: string;
-    action: string;
-  },
-): Promise<void> {
-  await markJobSent(client, r.job.id, r.providerMessageId, r.sandbox, r.at);
-  await client.query(
-    `INSERT INTO message_events (user_id, contact_id, channel, direction, external_id, content, occurred_at, stage, metadata)
-     VALUES ($1, $2, $3, 'outbound', $4, $5, $6, 'sent', $7)
-     ON CONFLICT (user_id, channel, direction, external_id) DO NOTHING`,
-    [r.userId, r.event.contactId, r.event.channel, r.providerMessageId, r.text, r.at, JSON.stringify({ replyTo: r.event.id, jobId: r.job.id, sandbox: r.sandbox })],
-  );
-  if (r.job.experimentId && r.job.variantId) {
-    await trackResult(client, { userId: r.userId, experimentId: r.job.experimentId, variantId: r.job.variantId, eventId: r.event.id, metric: 'sent' });
-  }
-  await appendAudit(client, {
-    userId: r.userId,
-    actor: r.actor,
-    action: r.action,
-    subjectType: 'message_event',
-    subjectId: r.event.id,
-    details: { jobId: r.job.id, providerMessageId: r.providerMessageId, sandbox: r.sandbox, variantId: r.job.variantId },
+async function claimUnderControls(
+  db: ActivityDeps['db'],
+  q: { userId: string; eventId: string; contactId: string; channel: Channel; decidedByAutopilot: boolean },
+): Promise<{ stop: string } | { job: JobRow | undefined }> {
+  return withTransaction(db, async (client) => {
+    await lockControls(client, q.userId, 'shared');
+    const rows = await loadSettingsRows(client, q.userId, q.contactId);
+    const stop = controlStop(resolveSettings(rows.contact, rows.user).settings, q.channel, q.decidedByAutopilot);
+    if (stop) return { stop };
+    if (await isOptedOut(client, q.userId, q.contactId, q.channel, userLevelSettings(rows.user).optOutScope)) return { stop: 'contact_opted_out' };
+    return { job: await claimJobForSending(client, q.userId, q.eventId) };
   });
 }
 
 /**
- * A person sent the reply by hand (LinkedIn) and confirmed it: the job is sent, as the send activity would
- * record it, with a provider id that says so.
+ * A person says the reply reached the lead: sent by hand (LinkedIn) or, after an uncertain send, confirmed as
+ * delivered. The job is recorded sent, as the send activity would, with a provider id that says how.
  */
 export function createRecordManualSend({ db, clock }: ActivityDeps) {
-  return async function recordManualSend(input: { userId: string; eventId: string; text: string; by: string }): Promise<SendOutcome> {
+  return async function recordManualSend(input: {
+    userId: string;
+    eventId: string;
+    text: string;
+    by: string;
+    how?: 'by_hand' | 'confirmed';
+  }): Promise<SendOutcome> {
     const job = await claimJobForSending(db, input.userId, input.eventId);
     if (!job) throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
-    const providerMessageId = `manual-${job.id}`;
-    if (job.status === 'sent') return { providerMessageId: job.providerMessageId ?? providerMessageId, sandbox: false, adapter: 'manual', alreadySent: true };
+    const confirmed = input.how === 'confirmed';
+    const providerMessageId = `${confirmed ? 'confirmed' : 'manual'}-${job.id}`;
+    if (job.status === 'sent') return { providerMessageId: job.providerMessageId ?? providerMessageId, sandbox: job.sandbox, adapter: 'manual', alreadySent: true };
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event?.contactId) throw ApplicationFailure.nonRetryable('event or contact missing', 'JobNotSendable');
     await withTransaction(db, (client) =>
@@ -80,19 +67,41 @@ export function createRecordManualSend({ db, clock }: ActivityDeps) {
         text: input.text,
         at: clock.now(),
         actor: input.by,
-        action: 'reply.sent_by_hand',
+        action: confirmed ? 'reply.confirmed_sent' : 'reply.sent_by_hand',
       }),
     );
     return { providerMessageId, sandbox: false, adapter: 'manual', alreadySent: false };
   };
 }
 
+/**
+ * Step 8: exactly one send. The owner's controls are checked while the job is claimed (pending → sending); the job
+ * then moves to sent. A retried attempt after a crash mid-send claims the same row: an adapter whose sends are
+ * idempotent per job sends again, any other goes to a person (send_uncertain), as does any send whose outcome the
+ * platform left unknown. A job already sent returns its provider id without calling the adapter again.
+ */
 export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
-  return async function sendReply(input: { userId: string; eventId: string; text: string; humanApproved: boolean }): Promise<SendOutcome> {
-    const job = await claimJobForSending(db, input.userId, input.eventId);
-    if (!job) throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
+  return async function sendReply(input: {
+    userId: string;
+    eventId: string;
+    text: string;
+    humanApproved: boolean;
+  }): Promise<SendOutcome> {
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event || !event.contactId) throw ApplicationFailure.nonRetryable('event or contact missing', 'JobNotSendable');
+    const claimed = await claimUnderControls(db, {
+      userId: input.userId,
+      eventId: input.eventId,
+      contactId: event.contactId,
+      channel: event.channel,
+      decidedByAutopilot: !input.humanApproved,
+    });
+    if ('stop' in claimed) {
+      logger.info({ event: 'reply.stopped_before_send', eventId: input.eventId, reason: claimed.stop });
+      throw ApplicationFailure.create({ type: 'ReplyStopped', message: `stopped before sending: ${claimed.stop}`, nonRetryable: true, details: [claimed.stop] });
+    }
+    const job = claimed.job;
+    if (!job) throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
     const adapter = channels.get(event.channel);
     if (!adapter) throw ApplicationFailure.nonRetryable(`channel ${event.channel} is not connected`, 'ChannelNotConnected');
     if (job.status === 'sent' && job.providerMessageId) {

@@ -90,9 +90,12 @@ export const events = new Hono<ApiEnv>()
   .get('/:id', async (c) => {
     const id = c.req.param('id');
     if (!isUuid(id)) throw notFound('event');
-    const event = await findEvent(c.var.deps.db, c.var.userId, id);
-    if (!event) throw notFound('event');
-    const stage = await currentStage(c.var.deps, event.workflowId, { stage: event.stage, reason: event.stageReason });
+    const found = await findEvent(c.var.deps.db, c.var.userId, id);
+    if (!found) throw notFound('event');
+    // The stage first, then the row: a workflow writes the row before it moves its stage on, so the row read
+    // after the stage is never older than the stage shown.
+    const stage = await currentStage(c.var.deps, found.workflowId, { stage: found.stage, reason: found.stageReason });
+    const event = (await findEvent(c.var.deps.db, c.var.userId, id)) ?? found;
     const job = await findJobByEvent(c.var.deps.db, c.var.userId, event.id);
     const review = await latestReviewForEvent(c.var.deps.db, c.var.userId, event.id);
     return c.json({

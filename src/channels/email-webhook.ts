@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NormalizedInbound } from '../api/intake';
+import { assessSenderAuthentication } from '../domain/email-auth';
 
 /**
  * Inbound mail as Postmark's inbound webhook posts it (JSON: FromFull, ToFull, Subject, MessageID, TextBody,
@@ -41,7 +42,11 @@ export type ParsedEmail =
   | { ok: true; recipients: string[]; message: NormalizedInbound }
   | { ok: false; message: string };
 
-export function parsePostmarkInbound(payload: unknown): ParsedEmail {
+/**
+ * `trustedAuthservId`: the authserv-id of the inbound provider's own Authentication-Results header
+ * (EMAIL_AUTHSERV_ID); unset, the topmost such header is the provider's.
+ */
+export function parsePostmarkInbound(payload: unknown, options: { trustedAuthservId?: string } = {}): ParsedEmail {
   const parsed = PostmarkInbound.safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -52,6 +57,7 @@ export function parsePostmarkInbound(payload: unknown): ParsedEmail {
   const rfcId = header('Message-ID') ?? header('Message-Id');
   const references = (header('References') ?? '').split(/\s+/).filter(Boolean);
   const text = (mail.StrippedTextReply?.trim() || stripQuotedReply(mail.TextBody)).trim();
+  const senderAuthentication = assessSenderAuthentication(mail.Headers.map((h) => ({ name: h.Name, value: h.Value })), mail.FromFull.Email, options);
   const recipients = [mail.OriginalRecipient, ...mail.ToFull.map((a) => a.Email), ...mail.CcFull.map((a) => a.Email)]
     .filter((a): a is string => Boolean(a))
     .map((a) => a.trim().toLowerCase());
@@ -64,7 +70,7 @@ export function parsePostmarkInbound(payload: unknown): ParsedEmail {
       text: text || mail.Subject,
       contact: { handle: mail.FromFull.Email.trim().toLowerCase(), ...(mail.FromFull.Name ? { name: mail.FromFull.Name } : {}) },
       occurredAt: mail.Date && !Number.isNaN(Date.parse(mail.Date)) ? new Date(mail.Date) : new Date(),
-      metadata: { email: { subject: mail.Subject, messageId: rfcId?.trim(), references, postmarkId: mail.MessageID } },
+      metadata: { email: { subject: mail.Subject, messageId: rfcId?.trim(), references, postmarkId: mail.MessageID, senderAuthentication } },
     },
   };
 }

@@ -2,12 +2,21 @@ import type { Pool, PoolClient } from 'pg';
 import type { Channel } from '../domain/channels';
 import type { Stage } from '../domain/stages';
 
+/** The lead as the message names them: the channel's handle, and what else the sender knows (phone, address). */
+export interface InboundContact {
+  handle: string;
+  name?: string;
+  timezone?: string;
+  phone?: string;
+  email?: string;
+}
+
 export interface InboundEventInput {
   userId: string;
   channel: Channel;
   externalId: string;
   text: string;
-  contact: { handle: string; name?: string; timezone?: string };
+  contact: InboundContact;
   occurredAt: Date;
   metadata: Record<string, unknown>;
   workflowId: string;
@@ -21,7 +30,7 @@ export interface EventRow {
   direction: 'inbound' | 'outbound';
   externalId: string;
   text: string;
-  contact: { handle: string; name?: string; timezone?: string };
+  contact: InboundContact;
   metadata: Record<string, unknown>;
   occurredAt: Date;
   workflowId: string | null;
@@ -124,4 +133,43 @@ export async function setEventStage(
     [userId, eventId, stage, reason],
   );
   return (rowCount ?? 0) > 0;
+}
+
+/** Where a reply may still be stopped: from receipt until it is being sent. */
+export const OPEN_STAGES = ['received', 'generating', 'awaiting_review', 'scheduled', 'awaiting_human_send'] as const;
+
+/**
+ * Other inbound messages of these contacts (on one channel, or any) whose reply is still open, each marked newer
+ * or older than `eventId` by when it occurred (and was stored, for ties).
+ */
+export async function openRepliesTo(
+  db: Pool | PoolClient,
+  q: { userId: string; eventId: string; contactIds: string[]; channel?: Channel },
+): Promise<{ id: string; workflowId: string; channel: Channel; newer: boolean }[]> {
+  const { rows } = await db.query<{ id: string; workflow_id: string; channel: Channel; newer: boolean }>(
+    `WITH me AS (SELECT occurred_at, created_at FROM message_events WHERE user_id = $1 AND id = $2)
+     SELECT e.id, e.workflow_id, e.channel, (e.occurred_at, e.created_at) > (me.occurred_at, me.created_at) AS newer
+       FROM message_events e, me
+      WHERE e.user_id = $1 AND e.contact_id = ANY($3::uuid[]) AND ($4::text IS NULL OR e.channel = $4) AND e.direction = 'inbound'
+        AND e.id <> $2 AND e.stage = ANY($5) AND e.workflow_id IS NOT NULL`,
+    [q.userId, q.eventId, q.contactIds, q.channel ?? null, OPEN_STAGES],
+  );
+  return rows.map((r) => ({ id: r.id, workflowId: r.workflow_id, channel: r.channel, newer: r.newer }));
+}
+
+/**
+ * Inbound messages stored a while ago whose workflow has not recorded anything yet: a crash between the insert and
+ * the workflow's start leaves them here. Oldest first.
+ */
+export async function eventsAwaitingWorkflow(
+  db: Pool | PoolClient,
+  q: { storedBefore: Date; limit: number },
+): Promise<{ id: string; userId: string; channel: Channel; workflowId: string }[]> {
+  const { rows } = await db.query<{ id: string; user_id: string; channel: Channel; workflow_id: string }>(
+    `SELECT id, user_id, channel, workflow_id FROM message_events
+      WHERE stage = 'received' AND direction = 'inbound' AND contact_id IS NULL AND workflow_id IS NOT NULL AND created_at < $1
+      ORDER BY created_at LIMIT $2`,
+    [q.storedBefore, q.limit],
+  );
+  return rows.map((r) => ({ id: r.id, userId: r.user_id, channel: r.channel, workflowId: r.workflow_id }));
 }

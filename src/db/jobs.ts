@@ -107,6 +107,7 @@ export async function claimJobForSending(db: Pool | PoolClient, userId: string, 
   return { ...toJob(row), interruptedSend: row.prev_status === 'sending' && row.prev_error === null };
 }
 
+/** sending → sent. A job another path already settled (a reconciled uncertain send) is left as it is. */
 export async function markJobSent(db: Pool | PoolClient, jobId: string, providerMessageId: string, sandbox: boolean, sentAt: Date) {
   await db.query(
     `UPDATE autopilot_jobs SET status = 'sent', provider_message_id = $2, sandbox = $3, sent_at = $4, last_error = NULL, updated_at = now()
@@ -123,19 +124,43 @@ export async function markJobFailed(db: Pool | PoolClient, userId: string, event
   );
 }
 
+/** How a send attempt failed; a job already sent (settled meanwhile by the platform's status) keeps its state. */
 export async function recordJobError(db: Pool | PoolClient, jobId: string, error: string) {
-  await db.query(`UPDATE autopilot_jobs SET last_error = $2, updated_at = now() WHERE id = $1`, [jobId, error]);
+  await db.query(`UPDATE autopilot_jobs SET last_error = $2, updated_at = now() WHERE id = $1 AND status <> 'sent'`, [jobId, error]);
 }
 
+/**
+ * The job a platform names in a delivery status (WhatsApp's biz_opaque_callback_data carries the job id), when its
+ * send is still unsettled: the status proves the platform took the message.
+ */
+export async function findUnsettledJob(
+  db: Pool | PoolClient,
+  userId: string,
+  channel: Channel,
+  jobId: string,
+): Promise<(JobRow & { eventId: string; contactId: string }) | undefined> {
+  const { rows } = await db.query(
+    `SELECT ${JOB_COLUMNS}, message_event_id, contact_id FROM autopilot_jobs
+      WHERE user_id = $1 AND channel = $2 AND id = $3 AND status = 'sending' FOR UPDATE`,
+    [userId, channel, jobId],
+  );
+  const row = rows[0];
+  return row && { ...toJob(row), eventId: row.message_event_id, contactId: row.contact_id };
+}
+
+/**
+ * The reply will not be sent: a pending job, or one whose uncertain send a person decided not to repeat (the
+ * workflow has ended, so no attempt is running).
+ */
 export async function cancelJob(db: Pool | PoolClient, userId: string, eventId: string, reason: string) {
   await db.query(
-    `UPDATE autopilot_jobs SET status = 'cancelled', last_error = $3, updated_at = now()
-      WHERE user_id = $1 AND message_event_id = $2 AND status = 'pending'`,
+    `UPDATE autopilot_jobs SET status = 'cancelled', last_error = COALESCE(last_error || '; ', '') || $3, updated_at = now()
+      WHERE user_id = $1 AND message_event_id = $2 AND status IN ('pending', 'sending')`,
     [userId, eventId, reason],
   );
 }
 
-/** Replies sent without a human today (UTC day), for the user's max_auto_replies_per_day. */
+/** Replies sent without a human today (UTC day). Only the first pipeline's workflows still ask (see auto_reply_reservations). */
 export async function countAutoRepliesToday(db: Pool | PoolClient, userId: string, now: Date): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM autopilot_jobs

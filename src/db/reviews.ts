@@ -3,7 +3,8 @@ import type { Channel } from '../domain/channels';
 import type { GateResult } from '../domain/quality-gates';
 
 export type ReviewStatus = 'open' | 'approved' | 'skipped' | 'expired' | 'cancelled' | 'sent';
-export type TaskKind = 'review' | 'human_send';
+/** review: approve or skip a draft; human_send: a person sends it (LinkedIn); send_uncertain: did an interrupted send arrive? */
+export type TaskKind = 'review' | 'human_send' | 'send_uncertain';
 
 export interface ReviewRow {
   id: string;

@@ -12,10 +12,12 @@ interface SettingsRow {
   sending_hours_start: number;
   sending_hours_end: number;
   templates: AutopilotSettings['templates'];
+  timezone: string;
+  opt_out_scope: AutopilotSettings['optOutScope'];
 }
 
 const COLUMNS = `contact_id, mode, channels, max_auto_replies_per_day, is_active, confidence_threshold, send_timing,
-  sending_hours_start, sending_hours_end, templates`;
+  sending_hours_start, sending_hours_end, templates, timezone, opt_out_scope`;
 
 function toSettings(row: SettingsRow): AutopilotSettings {
   return {
@@ -27,6 +29,8 @@ function toSettings(row: SettingsRow): AutopilotSettings {
     sendTiming: row.send_timing,
     sendingHours: { start: row.sending_hours_start, end: row.sending_hours_end },
     templates: row.templates,
+    timezone: row.timezone,
+    optOutScope: row.opt_out_scope,
   };
 }
 
@@ -59,17 +63,30 @@ export async function saveSettings(db: Pool | PoolClient, userId: string, contac
     s.sendingHours.start,
     s.sendingHours.end,
     JSON.stringify(s.templates),
+    s.timezone,
+    s.optOutScope,
   ];
   const conflict = contactId === null ? '(user_id) WHERE contact_id IS NULL' : '(user_id, contact_id) WHERE contact_id IS NOT NULL';
   await db.query(
     `INSERT INTO autopilot_settings (user_id, contact_id, mode, channels, max_auto_replies_per_day, is_active,
-       confidence_threshold, send_timing, sending_hours_start, sending_hours_end, templates)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       confidence_threshold, send_timing, sending_hours_start, sending_hours_end, templates, timezone, opt_out_scope)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
      ON CONFLICT ${conflict} DO UPDATE SET
        mode = EXCLUDED.mode, channels = EXCLUDED.channels, max_auto_replies_per_day = EXCLUDED.max_auto_replies_per_day,
        is_active = EXCLUDED.is_active, confidence_threshold = EXCLUDED.confidence_threshold,
        send_timing = EXCLUDED.send_timing, sending_hours_start = EXCLUDED.sending_hours_start,
-       sending_hours_end = EXCLUDED.sending_hours_end, templates = EXCLUDED.templates, updated_at = now()`,
+       sending_hours_end = EXCLUDED.sending_hours_end, templates = EXCLUDED.templates, timezone = EXCLUDED.timezone,
+       opt_out_scope = EXCLUDED.opt_out_scope, updated_at = now()`,
     values,
   );
+}
+
+/**
+ * Serialises a change of the owner's controls with the claim of a send: a claim holds the lock shared for its
+ * transaction, a settings change exclusively, so once a change has committed no later claim can miss it, and a
+ * change waits for claims in progress (milliseconds) instead of racing them.
+ */
+export async function lockControls(client: PoolClient, userId: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await client.query(`SELECT ${fn}(hashtextextended($1, 0))`, [`controls:${userId}`]);
 }

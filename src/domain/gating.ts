@@ -3,8 +3,9 @@ import type { Mode } from './settings';
 
 /**
  * Who sends (seed 2.4): without a human only in `auto` mode, with confidence at or above the threshold, every
- * gate passed and the daily auto-reply allowance not used up. In `one_click` such a reply is fully prepared
- * and waits for a single approve; in `assist` every reply waits for review.
+ * gate passed, the sender verified (email), every claim backed, and the daily auto-reply allowance not used up
+ * (that last one is taken atomically by the caller once everything else says auto). In `one_click` such a reply is
+ * fully prepared and waits for a single approve; in `assist` every reply waits for review.
  */
 export type Decision =
   | { route: 'auto_send' }
@@ -18,25 +19,38 @@ export type ReviewReason =
   | 'daily_auto_limit'
   | 'model_error'
   | 'outside_window'
-  | 'channel_not_connected';
+  | 'channel_not_connected'
+  | 'connection_broken'
+  | 'sender_unverified'
+  | 'unverified_claim'
+  | 'send_uncertain';
 
 export function decideRoute(input: {
   mode: Mode;
   confidence: number;
   threshold: number;
   gates: GateResult[];
-  autoRepliesToday: number;
+  /** Only the first pipeline passes a count; the second takes an atomic reservation after routing. */
+  autoRepliesToday?: number;
   maxAutoRepliesPerDay: number;
   modelError?: boolean;
   /** false when the user has no working connection on the channel (undefined counts as connected). */
   channelConnected?: boolean;
+  /** false when an inbound email's sender failed authentication (undefined: not email, or not known). */
+  senderVerified?: boolean;
+  /** false when the reply states a price, discount, percentage or date found in no template or fact. */
+  claimsVerified?: boolean;
 }): Decision {
   if (input.modelError) return { route: 'review', reason: 'model_error', oneClick: false };
   if (input.channelConnected === false) return { route: 'review', reason: 'channel_not_connected', oneClick: false };
   if (input.gates.some((g) => !g.passed)) return { route: 'review', reason: 'gate_failed', oneClick: false };
   if (input.confidence < input.threshold) return { route: 'review', reason: 'low_confidence', oneClick: false };
   if (input.mode === 'assist') return { route: 'review', reason: 'assist_mode', oneClick: false };
+  if (input.senderVerified === false) return { route: 'review', reason: 'sender_unverified', oneClick: false };
+  if (input.claimsVerified === false) return { route: 'review', reason: 'unverified_claim', oneClick: false };
   if (input.mode === 'one_click') return { route: 'review', reason: 'one_click_mode', oneClick: true };
-  if (input.autoRepliesToday >= input.maxAutoRepliesPerDay) return { route: 'review', reason: 'daily_auto_limit', oneClick: true };
+  if (input.autoRepliesToday !== undefined && input.autoRepliesToday >= input.maxAutoRepliesPerDay) {
+    return { route: 'review', reason: 'daily_auto_limit', oneClick: true };
+  }
   return { route: 'auto_send' };
 }

@@ -16,7 +16,14 @@ export interface AutopilotSettings {
   sendTiming: SendTiming;
   sendingHours: SendingHours;
   templates: TemplateSet;
+  /** The user's IANA time zone: "today" for the daily caps is the user's day. */
+  timezone: string;
+  /** person: a lead's opt-out on one channel suppresses every channel of the same person; channel: only that one. */
+  optOutScope: OptOutScope;
 }
+
+export const OPT_OUT_SCOPES = ['person', 'channel'] as const;
+export type OptOutScope = (typeof OPT_OUT_SCOPES)[number];
 
 /** What a user has before they configure anything: the autopilot drafts, a human decides. */
 export const DEFAULT_SETTINGS: AutopilotSettings = {
@@ -28,6 +35,8 @@ export const DEFAULT_SETTINGS: AutopilotSettings = {
   sendTiming: 'best_time',
   sendingHours: { start: 8, end: 20 },
   templates: {},
+  timezone: 'UTC',
+  optOutScope: 'person',
 };
 
 export type SettingsSource = 'contact' | 'user' | 'default';
@@ -40,6 +49,30 @@ export function resolveSettings(
   if (contactRow) return { settings: contactRow, source: 'contact' };
   if (userRow) return { settings: userRow, source: 'user' };
   return { settings: DEFAULT_SETTINGS, source: 'default' };
+}
+
+/**
+ * What belongs to the user rather than to one contact (the day the caps count in, the cap on automatic replies,
+ * how far an opt-out reaches): always the user's own row, whatever a contact's override says.
+ */
+export function userLevelSettings(userRow: AutopilotSettings | undefined): Pick<AutopilotSettings, 'timezone' | 'maxAutoRepliesPerDay' | 'optOutScope'> {
+  const row = userRow ?? DEFAULT_SETTINGS;
+  return { timezone: row.timezone, maxAutoRepliesPerDay: row.maxAutoRepliesPerDay, optOutScope: row.optOutScope };
+}
+
+/**
+ * Why an owner's change stops a reply that is not sent yet: the autopilot turned off stops every reply; a move to
+ * assist mode or a channel switched off stops only the replies the autopilot scheduled by itself (a person's
+ * approval stands).
+ */
+export type StopReason = 'autopilot_paused' | 'mode_changed' | 'channel_disabled';
+
+export function controlStop(settings: AutopilotSettings, channel: Channel, decidedByAutopilot: boolean): StopReason | undefined {
+  if (!settings.isActive) return 'autopilot_paused';
+  if (!decidedByAutopilot) return undefined;
+  if (!settings.channels.includes(channel)) return 'channel_disabled';
+  if (settings.mode !== 'auto') return 'mode_changed';
+  return undefined;
 }
 
 export type Eligibility = { eligible: true } | { eligible: false; reason: 'autopilot_inactive' | 'channel_not_enabled' };

@@ -1,74 +1,520 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  allHandlersFinished,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { GeneratedReply } from '../activities/generate-reply';
+import type { PreparedReply } from '../activities/prepare-reply';
 import type { SendPlanResult } from '../activities/plan-send';
-import { decideRoute, type Decision, type ReviewReason } from '../domain/gating';
 import type { GateResult } from '../domain/quality-gates';
 import { NON_RETRYABLE_SEND_ERRORS, REVIEWABLE_SEND_FAILURES } from '../domain/send-errors';
 import type { Stage } from '../domain/stages';
+import {
+  approveSignal,
+  cancelReplyUpdate,
+  cancelSignal,
+  controlsChangedSignal,
+  decideUpdate,
+  sendConfirmedSignal,
+  skipSignal,
+  stateQuery,
+} from './definitions';
+import { autopilotWorkflowV1 } from './legacy-v1';
+import { ReviewFloor } from './review-floor';
 import { AutopilotConfidence, AutopilotContact, AutopilotSendAt, AutopilotStage } from './search-attributes';
-import type {
-  ApproveSignal,
-  AutopilotInput,
-  AutopilotState,
-  CancelSignal,
-  DecisionOutcome,
-  ReviewDecision,
-  SkipSignal,
-} from './types';
+import type { AutopilotInput, AutopilotState, DecisionOutcome, TaskKind } from './types';
 
-export const stateQuery = defineQuery<AutopilotState>('state');
-export const approveSignal = defineSignal<[ApproveSignal]>('approve');
-export const skipSignal = defineSignal<[SkipSignal]>('skip');
-export const cancelSignal = defineSignal<[CancelSignal]>('cancel');
-export const decideUpdate = defineUpdate<DecisionOutcome, [ReviewDecision]>('decide');
+export { approveSignal, cancelReplyUpdate, cancelSignal, controlsChangedSignal, decideUpdate, sendConfirmedSignal, skipSignal, stateQuery };
+
+/** Workflows started before this patch run the first pipeline (legacy-v1.ts) to the end. */
+export const PIPELINE_V2 = 'pipeline-v2';
 
 type Activities = ReturnType<typeof createActivities>;
+type Plan = Extract<SendPlanResult, { ok: true }>;
 
-// Database work is idempotent (upserts keyed by the event), so it may retry for a while: a database restart
-// must not lose the message.
-const db = proxyActivities<Activities>({
+// Bookkeeping: the short database steps, as local activities (no task-queue round trip). Idempotent (keyed by the
+// event), so they may retry for a while: a database restart must not lose the message.
+const bookkeeping = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['EventNotFound'] },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20, nonRetryableErrorTypes: ['EventNotFound', 'NoSendSlot'] },
 });
 
-// A model that times out or answers 5xx is retried three times, then the reply goes to a human.
-const model = proxyActivities<Activities>({
+// The outcome is what every path ends with: it is retried until the database takes it.
+const outcomes = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+// Drafting: a model that times out or answers 5xx is retried three times, then the reply goes to a person.
+const drafting = proxyActivities<Activities>({
   startToCloseTimeout: '90 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['EventNotFound'] },
 });
 
-// A prospect-visible send never retries unboundedly: three attempts with exponential backoff (a provider's
-// Retry-After overrides the interval), never for errors that cannot succeed.
-const send = proxyActivities<Activities>({
-  startToCloseTimeout: '60 seconds',
-  retry: {
-    initialInterval: '5 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: NON_RETRYABLE_SEND_ERRORS,
-  },
-});
+/**
+ * Delivery: a prospect-visible send never retries unboundedly (three attempts, a platform's Retry-After overrides
+ * the interval) and only after an error that certainly sent nothing. It runs on the channel's own task queue, whose
+ * worker-level rate limit holds the platform's throughput cap however many workers run.
+ */
+function delivery(channel: string) {
+  return proxyActivities<Activities>({
+    taskQueue: sendTaskQueue(workflowInfo().taskQueue, channel),
+    startToCloseTimeout: '60 seconds',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_SEND_ERRORS, 'ReplyStopped'] },
+  });
+}
+
+export function sendTaskQueue(taskQueue: string, channel: string): string {
+  return `${taskQueue}-send-${channel}`;
+}
 
 const MAX_REVIEW_ROUNDS = 5;
+
+/** Where the reply goes next; each step returns the next one. */
+type Next =
+  | { step: 'review'; reason: string; oneClick: boolean; plan?: Plan; kind: TaskKind }
+  | { step: 'wait'; plan: Plan }
+  | { step: 'send'; plan: Plan }
+  | { step: 'human_send'; plan: Plan }
+  | { step: 'end'; stage: Stage; reason?: string };
+
+const end = (stage: Stage, reason?: string): Next => ({ step: 'end', stage, reason });
+
+/** One inbound message, one workflow: from the lead's message to (at most) one reply. */
+export async function autopilotWorkflow(input: AutopilotInput): Promise<AutopilotState> {
+  if (!patched(PIPELINE_V2)) return autopilotWorkflowV1(input);
+  const reply = new ReplyRun(input);
+  try {
+    const inbound = await prepare(reply);
+    let next = inbound.end ?? (await decide(reply, inbound.prepared, await draft(reply, inbound.prepared)));
+    while (next.step !== 'end') {
+      if (reply.cancelled) next = end('cancelled', reply.cancelled.reason);
+      else if (next.step === 'review') next = await review(reply, next);
+      else if (next.step === 'wait') next = await waitForSendTime(reply, next.plan);
+      else if (next.step === 'human_send') next = await handToPerson(reply, next.plan);
+      else next = await send(reply, next.plan);
+    }
+    return await reply.end(next.stage, next.reason);
+  } catch (err) {
+    // Nothing fails silently: whatever broke, the reply ends with a recorded outcome (and its slots given back).
+    if (isCancellation(err)) return CancellationScope.nonCancellable(() => reply.end('cancelled', 'workflow_cancelled'));
+    log.error('autopilot.failed', { step: reply.step, error: failureType(err) });
+    return await reply.end('failed', `${reply.step}_failed:${failureType(err)}`);
+  } finally {
+    await condition(allHandlersFinished);
+  }
+}
+
+/** Steps 1–2: record, resolve settings, catch an opt-out, withdraw older replies. */
+async function prepare(reply: ReplyRun): Promise<{ end?: Next; prepared: PreparedReply }> {
+  reply.step = 'prepare';
+  const prepared = await bookkeeping.prepareReply.executeWithOptions({ summary: 'record message, resolve settings, check opt-out' }, [reply.input]);
+  reply.prepared(prepared);
+  if (prepared.optOut.optOut) return { end: end('opted_out', `opt_out_${prepared.optOut.rule}`), prepared };
+  if (!prepared.eligibility.eligible) return { end: end('skipped', prepared.eligibility.reason), prepared };
+  if (prepared.newerEventId) return { end: end('cancelled', 'superseded'), prepared };
+  return { prepared };
+}
+
+/** Step 3: the draft; a model that fails for good leaves an empty draft with the reason for a person. */
+async function draft(reply: ReplyRun, prepared: PreparedReply): Promise<GeneratedReply> {
+  reply.step = 'draft';
+  reply.advance('generating');
+  try {
+    reply.draft = await drafting.generateReply.executeWithOptions({ summary: 'draft the reply' }, [
+      { userId: reply.input.userId, eventId: reply.input.eventId, templates: prepared.settings.templates },
+    ]);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    reply.draft = { text: '', confidence: 0, intent: 'unclear', language: 'en', detectedAction: 'unclear', reasoning: 'the model failed', model: 'unknown', modelError: failureType(err).replace(/^ModelError\./, '') };
+  }
+  reply.text = reply.draft.text;
+  reply.attributesWithNextStage({ key: AutopilotConfidence, value: reply.draft.confidence });
+  return reply.draft;
+}
+
+/** Steps 4–6: gates, route, the day's automatic allowance and the plan, in one local activity. */
+async function decide(reply: ReplyRun, prepared: PreparedReply, generated: GeneratedReply): Promise<Next> {
+  reply.step = 'decide';
+  if (reply.cancelled) return end('cancelled', reply.cancelled.reason);
+  const decision = await bookkeeping.decideReply.executeWithOptions({ summary: 'gates, route, allowance and plan' }, [
+    { userId: reply.input.userId, eventId: reply.input.eventId, contactId: prepared.contactId, reply: generated },
+  ]);
+  reply.gates = decision.gates;
+  if (decision.outcome === 'stop') return end(decision.stage, decision.reason);
+  if (decision.outcome === 'auto') {
+    reply.basis = { route: 'auto_send', gates: decision.gates };
+    reply.decidedBy = 'autopilot';
+    return { step: 'wait', plan: decision.plan };
+  }
+  const failed = decision.gates.find((g) => !g.passed);
+  const reason =
+    decision.reason === 'gate_failed' ? `gate_failed:${failed?.reason}` : decision.reason === 'model_error' ? `model_error:${generated.modelError}` : decision.reason;
+  reply.basis = { route: 'review', routeReason: decision.reason, gates: decision.gates };
+  return { step: 'review', reason, oneClick: decision.oneClick, plan: decision.plan, kind: 'review' };
+}
+
+/** Step 5: a person decides. An edit passes the gates again; an approval keeps a plan still ahead, or plans afresh. */
+async function review(reply: ReplyRun, task: Extract<Next, { step: 'review' }>): Promise<Next> {
+  reply.step = 'review';
+  reply.round += 1;
+  if (reply.round > MAX_REVIEW_ROUNDS) return end('skipped', 'too_many_review_rounds');
+  const opened = await bookkeeping.openReviewTask.executeWithOptions({ summary: `open ${task.kind} (${task.reason})` }, [
+    {
+      ...reply.taskBasics(),
+      round: reply.round,
+      reason: task.reason,
+      kind: task.kind,
+      draftText: reply.text || null,
+      oneClick: task.oneClick,
+      plannedSendAt: task.plan ? new Date(task.plan.sendAt) : null,
+    },
+  ]);
+  reply.advance('awaiting_review', { reason: task.reason, reviewId: opened.reviewId, reviewDeadline: opened.deadline, reviewReason: task.reason, oneClick: task.oneClick });
+  const decided = await reply.awaitDecision(task.kind, task.kind === 'send_uncertain');
+  if (decided.next) return decided.next;
+  const { decision } = decided;
+  const reviewer = decision.reviewer ? `reviewer:${decision.reviewer}` : 'reviewer';
+  if (decision.decision === 'skip') return reply.closeAndSkip(opened.reviewId, 'skipped', reviewer, decision.reason?.trim() || 'skipped_by_reviewer');
+
+  if (task.kind === 'send_uncertain') {
+    if (decision.decision === 'sent') return reply.confirmSent(opened.reviewId, reviewer);
+    await reply.closeTask(opened.reviewId, 'approved', reviewer, 'resend');
+    reply.floor.settle({ outcome: 'resending' });
+    return { step: 'send', plan: task.plan! };
+  }
+
+  const edited = decision.decision === 'approve' && decision.text !== undefined && decision.text !== reply.text;
+  if (edited) {
+    reply.text = decision.decision === 'approve' ? decision.text! : reply.text;
+    const quality = await bookkeeping.checkQuality.executeWithOptions({ summary: 'gates on the edit' }, [
+      { userId: reply.input.userId, contactId: reply.contactId, channel: reply.input.channel, text: reply.text, optOutScope: reply.optOutScope },
+    ]);
+    reply.gates = quality.gates;
+    if (quality.optedOut) return reply.settleAndEnd({ outcome: 'skipped', reason: 'contact_opted_out' }, end('skipped', 'contact_opted_out'));
+    const failed = quality.gates.find((g) => !g.passed);
+    if (failed) {
+      const reason = `gate_failed:${failed.reason}`;
+      await reply.closeTask(opened.reviewId, 'approved', reviewer, `blocked:${reason}`, reply.text);
+      reply.floor.settle({ outcome: 'blocked', reason, reviewId: opened.reviewId });
+      return { step: 'review', reason, oneClick: false, kind: 'review' };
+    }
+  }
+  if (!reply.text.trim()) {
+    await reply.closeTask(opened.reviewId, 'approved', reviewer, 'blocked:empty_reply');
+    reply.floor.settle({ outcome: 'blocked', reason: 'empty_reply', reviewId: opened.reviewId });
+    return { step: 'review', reason: 'empty_reply', oneClick: false, kind: 'review' };
+  }
+  await reply.closeTask(opened.reviewId, 'approved', reviewer, null, edited ? reply.text : null);
+  reply.decidedBy = reviewer;
+  const plan = await reply.plan(true);
+  if (!plan.ok) return reply.settleAndEnd({ outcome: 'skipped', reason: 'outside_window' }, end('skipped', 'outside_window'));
+  reply.floor.settle({ outcome: 'scheduled', sendAt: plan.sendAt });
+  return { step: 'wait', plan };
+}
+
+/** Step 7: the durable wait until the send time; a cancel or a change of the owner's controls ends it early. */
+async function waitForSendTime(reply: ReplyRun, plan: Plan): Promise<Next> {
+  reply.step = 'wait';
+  reply.advance('scheduled', { reason: undefined, sendAt: plan.sendAt, decidedBy: reply.decidedBy }, [
+    { key: AutopilotSendAt, value: new Date(plan.sendAt) },
+  ]);
+  const sendAt = Date.now() + plan.delayMs;
+  for (;;) {
+    const remaining = sendAt - Date.now();
+    if (remaining > 0 && !reply.interrupted()) await condition(() => reply.interrupted(), remaining);
+    if (reply.cancelled) return end('cancelled', reply.cancelled.reason);
+    if (!reply.controlsChanged) break;
+    const stop = await reply.recheckControls(reply.decidedBy === 'autopilot');
+    if (stop) return end('cancelled', stop);
+  }
+  return reply.manualSend ? { step: 'human_send', plan } : { step: 'send', plan };
+}
+
+/** Step 8, LinkedIn: the platform forbids automated messages, so a person sends the ready reply and confirms. */
+async function handToPerson(reply: ReplyRun, plan: Plan): Promise<Next> {
+  reply.step = 'human_send';
+  reply.round += 1;
+  const task = await bookkeeping.openReviewTask.executeWithOptions({ summary: 'hand the reply to a person to send' }, [
+    { ...reply.taskBasics(), round: reply.round, reason: 'human_send', kind: 'human_send', draftText: reply.text, oneClick: false, plannedSendAt: new Date(plan.sendAt) },
+  ]);
+  reply.advance('awaiting_human_send', { reviewId: task.reviewId, reviewDeadline: task.deadline, reviewReason: 'human_send' });
+  const decided = await reply.awaitDecision('human_send', false);
+  if (decided.next) return decided.next;
+  const by = decided.decision.reviewer ? `reviewer:${decided.decision.reviewer}` : 'reviewer';
+  if (decided.decision.decision === 'skip') return reply.closeAndSkip(task.reviewId, 'skipped', by, decided.decision.reason?.trim() || 'skipped_by_reviewer');
+  await bookkeeping.recordManualSend.executeWithOptions({ summary: 'a person sent it' }, [{ userId: reply.input.userId, eventId: reply.input.eventId, text: reply.text, by }]);
+  await reply.closeTask(task.reviewId, 'sent', by, null);
+  reply.decidedBy = reply.decidedBy ?? by;
+  return reply.settleAndEnd({ outcome: 'sent' }, end('sent'));
+}
+
+/** Step 8: the send, on the channel's queue. Only a send that certainly did not happen is ever repeated by itself. */
+async function send(reply: ReplyRun, plan: Plan): Promise<Next> {
+  reply.step = 'send';
+  reply.advance('sending');
+  try {
+    const sent = await delivery(reply.input.channel).sendReply.executeWithOptions({ summary: `send via ${reply.input.channel}` }, [
+      { userId: reply.input.userId, eventId: reply.input.eventId, text: reply.text, humanApproved: reply.decidedBy !== 'autopilot' },
+    ]);
+    reply.sandbox = sent.sandbox;
+    return end('sent');
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const type = failureType(err);
+    if (type === 'ReplyStopped') return end('cancelled', failureDetail(err) ?? 'stopped');
+    // The platform may have the message: a person checks, unless its own status report settles it meanwhile.
+    if (type === 'SendUncertain') {
+      if (reply.confirmedSent) return end('sent');
+      return { step: 'review', reason: 'send_uncertain', oneClick: false, plan, kind: 'send_uncertain' };
+    }
+    // A failure a person can resolve (connect the channel, renew the token, answer inside the window): back to
+    // review; the slot and the day's automatic allowance are given back and taken again on approval.
+    const reviewable = REVIEWABLE_SEND_FAILURES[type];
+    if (reviewable && reply.round < MAX_REVIEW_ROUNDS) {
+      await bookkeeping.releaseSlot.executeWithOptions({ summary: 'give the send slot back' }, [{ userId: reply.input.userId, eventId: reply.input.eventId }]);
+      reply.decidedBy = undefined;
+      return { step: 'review', reason: reviewable, oneClick: false, kind: 'review' };
+    }
+    return end('failed', `send_failed:${type}`);
+  }
+}
 
 function failureType(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.type ?? 'ApplicationFailure';
   if (err instanceof ActivityFailure) return err.cause?.name ?? 'ActivityFailure';
-  return (err as Error).name ?? 'Error';
+  if (err instanceof ApplicationFailure) return err.type ?? 'ApplicationFailure';
+  return (err as Error)?.name ?? 'Error';
+}
+
+function failureDetail(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const details = cause instanceof ApplicationFailure ? cause.details : undefined;
+  return typeof details?.[0] === 'string' ? details[0] : undefined;
+}
+
+/**
+ * One reply's run: its state (answered by the `state` query, mirrored in the search attributes and the details
+ * panel), the handlers that reach it while it waits, and the bookkeeping every step shares.
+ */
+class ReplyRun {
+  state: AutopilotState;
+  step = 'prepare';
+  round = 0;
+  contactId = '';
+  text = '';
+  draft: GeneratedReply | undefined;
+  gates: GateResult[] = [];
+  basis: { route: string; routeReason?: string; gates: GateResult[] } | undefined;
+  decidedBy: string | undefined;
+  sandbox: boolean | undefined;
+  manualSend = false;
+  timing: PreparedReply['settings']['sendTiming'] = 'best_time';
+  sendingHours: PreparedReply['settings']['sendingHours'] = { start: 8, end: 20 };
+  optOutScope: 'person' | 'channel' = 'person';
+  reviewTtlMs = 48 * 3600_000;
+  cancelled: { reason: string; by?: string } | undefined;
+  controlsChanged = false;
+  confirmedSent: { providerMessageId: string; by: string } | undefined;
+  readonly floor = new ReviewFloor();
+
+  constructor(readonly input: AutopilotInput) {
+    this.state = { stage: 'received', eventId: input.eventId, channel: input.channel, updatedAt: new Date().toISOString() };
+    setHandler(stateQuery, () => this.state);
+    setHandler(cancelSignal, (signal) => {
+      this.cancelled ??= { reason: signal.reason || 'cancelled', by: signal.by };
+    });
+    setHandler(
+      cancelReplyUpdate,
+      (request) => {
+        this.cancelled ??= { reason: request.reason?.trim() || 'cancelled_by_user', by: request.by };
+        return { stage: this.state.stage };
+      },
+      {
+        validator: (_request) => {
+          if (this.state.stage === 'sending' || this.state.stage === 'sent') {
+            throw ApplicationFailure.create({ type: 'TooLateToCancel', message: `the reply is already ${this.state.stage}` });
+          }
+          if (this.step === 'ended') throw ApplicationFailure.create({ type: 'AlreadyEnded', message: `the reply has ended (${this.state.stage})` });
+        },
+      },
+    );
+    setHandler(controlsChangedSignal, () => {
+      this.controlsChanged = true;
+    });
+    setHandler(sendConfirmedSignal, (signal) => {
+      this.confirmedSent ??= signal;
+    });
+    setHandler(approveSignal, (s) => void this.floor.accept({ decision: 'approve', text: s.text, reviewer: s.reviewer }));
+    setHandler(skipSignal, (s) => void this.floor.accept({ decision: 'skip', reason: s.reason, reviewer: s.reviewer }));
+    setHandler(decideUpdate, (decision) => this.floor.outcomeOf(this.floor.accept(decision)!), {
+      validator: (decision) => this.floor.validate(decision),
+    });
+    setCurrentDetails(describe(this.state));
+  }
+
+  prepared(prepared: PreparedReply): void {
+    this.contactId = prepared.contactId;
+    this.manualSend = prepared.manualSend === true;
+    this.optOutScope = prepared.userLevel.optOutScope;
+    this.reviewTtlMs = prepared.reviewTtlMs;
+    this.timing = prepared.settings.sendTiming;
+    this.sendingHours = prepared.settings.sendingHours;
+    this.state = { ...this.state, contactId: prepared.contactId, settingsSource: prepared.settingsSource, mode: prepared.settings.mode };
+    this.attributesWithNextStage({ key: AutopilotContact, value: prepared.contactId });
+  }
+
+  private pendingAttributes: SearchAttributeUpdatePair[] = [];
+
+  /** Search attributes written with the next stage change: one history event instead of one each. */
+  attributesWithNextStage(pair: SearchAttributeUpdatePair): void {
+    this.pendingAttributes.push(pair);
+  }
+
+  /** A new stage: one search-attribute update (with whatever else changed), the details panel, the query's state. */
+  advance(stage: Stage, changes: Partial<AutopilotState> = {}, attributes: SearchAttributeUpdatePair[] = []): void {
+    this.state = { ...this.state, ...changes, stage, updatedAt: new Date().toISOString() };
+    if (this.draft) this.state = { ...this.state, intent: this.draft.intent, confidence: this.draft.confidence };
+    upsertSearchAttributes([{ key: AutopilotStage, value: stage }, ...this.pendingAttributes.splice(0), ...attributes]);
+    setCurrentDetails(describe(this.state));
+  }
+
+  interrupted(): boolean {
+    return this.cancelled !== undefined || this.controlsChanged;
+  }
+
+  /**
+   * The owner's controls, re-read after a change: the reason to stop, if any. A reply the autopilot scheduled by
+   * itself also stops when auto mode or its channel is switched off; one a person decided or is deciding only when
+   * the autopilot is turned off (or the lead opted out).
+   */
+  async recheckControls(decidedByAutopilot: boolean): Promise<string | undefined> {
+    this.controlsChanged = false;
+    const checked = await bookkeeping.checkControls.executeWithOptions({ summary: 're-check the owner\'s controls' }, [
+      { userId: this.input.userId, contactId: this.contactId, channel: this.input.channel, decidedByAutopilot },
+    ]);
+    return checked.stop?.reason;
+  }
+
+  /**
+   * Waits on the floor for a person's decision; a cancel, the owner's pause, or (for an uncertain send) the
+   * platform's confirmation ends the wait with the next step instead.
+   */
+  async awaitDecision(kind: TaskKind, confirmable: boolean): Promise<{ next: Next; decision?: never } | { next?: never; decision: NonNullable<ReviewFloor['decision']>['decision'] }> {
+    this.floor.openFor(kind);
+    const deadline = Date.now() + this.reviewTtlMs;
+    const reviewId = this.state.reviewId!;
+    for (;;) {
+      const woke = await this.floor.waitUntil(deadline, () => this.interrupted() || (confirmable && this.confirmedSent !== undefined));
+      if (woke === 'decided') break;
+      if (this.cancelled) return { next: end('cancelled', this.cancelled.reason) };
+      if (woke === 'expired') {
+        this.floor.close();
+        return { next: await this.closeAndSkip(reviewId, 'expired', 'workflow', kind === 'human_send' ? 'human_send_expired' : 'review_expired') };
+      }
+      if (confirmable && this.confirmedSent) {
+        this.floor.close();
+        await this.closeTask(reviewId, 'sent', this.confirmedSent.by, 'confirmed by the platform');
+        return { next: end('sent') };
+      }
+      const stop = await this.recheckControls(false);
+      if (stop) return { next: end('cancelled', stop) };
+    }
+    this.floor.close();
+    return { decision: this.floor.decision!.decision };
+  }
+
+  taskBasics() {
+    return {
+      userId: this.input.userId,
+      eventId: this.input.eventId,
+      confidence: this.draft?.confidence ?? 0,
+      intent: this.draft?.intent ?? 'unclear',
+      gateResults: this.gates,
+      channel: this.input.channel,
+      contactId: this.contactId,
+      ttlMs: this.reviewTtlMs,
+    };
+  }
+
+  async plan(humanApproved: boolean): Promise<SendPlanResult> {
+    return bookkeeping.planSend.executeWithOptions({ summary: 'plan the send time and reserve a rate-limit slot' }, [
+      {
+        userId: this.input.userId,
+        eventId: this.input.eventId,
+        contactId: this.contactId,
+        timing: this.timing,
+        sendingHours: this.sendingHours,
+        reply: { ...this.draft!, text: this.text },
+        gates: this.gates,
+        humanApproved,
+      },
+    ]);
+  }
+
+  async closeTask(reviewId: string, status: 'approved' | 'skipped' | 'expired' | 'sent', by: string, reason: string | null, finalText: string | null = null): Promise<void> {
+    await bookkeeping.closeReviewTask.executeWithOptions({ summary: `task ${status}` }, [
+      { userId: this.input.userId, reviewId, status, decidedBy: by, reason, finalText },
+    ]);
+  }
+
+  /** Closes the task and ends the reply: a reviewer skipped, or nobody decided in time. */
+  async closeAndSkip(reviewId: string, status: 'skipped' | 'expired', by: string, reason: string): Promise<Next> {
+    await this.closeTask(reviewId, status, by, reason);
+    if (status === 'skipped') this.decidedBy = by;
+    // The decide Update answers once the task is closed (a reader then sees it closed).
+    return this.settleAndEnd({ outcome: 'skipped', reason }, end('skipped', reason));
+  }
+
+  /** A person confirms that an uncertain send did reach the lead. */
+  async confirmSent(reviewId: string, by: string): Promise<Next> {
+    await bookkeeping.recordManualSend.executeWithOptions({ summary: 'a person confirmed the send' }, [
+      { userId: this.input.userId, eventId: this.input.eventId, text: this.text, by, how: 'confirmed' },
+    ]);
+    await this.closeTask(reviewId, 'sent', by, 'confirmed');
+    return this.settleAndEnd({ outcome: 'sent' }, end('sent'));
+  }
+
+  settleAndEnd(outcome: DecisionOutcome, next: Next): Next {
+    this.floor.settle(outcome);
+    return next;
+  }
+
+  /** Step 9: the outcome recorded (stage, reply, decision, audit; slots given back unless sent), then the last stage. */
+  async end(stage: Stage, reason: string | undefined): Promise<AutopilotState> {
+    this.step = 'record';
+    const by = stage === 'cancelled' && this.cancelled?.by ? this.cancelled.by : this.decidedBy;
+    await outcomes.recordOutcome.executeWithOptions({ summary: `record outcome: ${stage}` }, [
+      {
+        eventId: this.input.eventId,
+        userId: this.input.userId,
+        stage,
+        reason: reason ?? null,
+        reply: this.draft ? { text: this.text, confidence: this.draft.confidence } : null,
+        decidedBy: by ?? null,
+        basis: this.draft && this.basis ? { ...this.basis, intent: this.draft.intent, model: this.draft.model, variantId: this.draft.experiment?.variantId } : null,
+      },
+    ]);
+    // A decision the workflow took but never answered (it ended first) is answered with how the reply ended.
+    this.floor.settle(stage === 'sent' ? { outcome: 'sent' } : stage === 'cancelled' ? { outcome: 'cancelled', reason: reason ?? 'cancelled' } : { outcome: 'skipped', reason: reason ?? stage });
+    this.step = 'ended';
+    this.advance(stage, { reason, decidedBy: by, sandbox: this.sandbox });
+    log.info('autopilot.finished', { stage, reason });
+    return this.state;
+  }
 }
 
 function describe(state: AutopilotState): string {
@@ -79,360 +525,4 @@ function describe(state: AutopilotState): string {
   if (state.sendAt) lines.push(`**Send at:** ${state.sendAt}`);
   lines.push(`**Event:** ${state.eventId}`);
   return lines.join('\n\n');
-}
-
-/** One inbound message, one workflow: from the lead's message to (at most) one reply. */
-export async function autopilotWorkflow(input: AutopilotInput): Promise<AutopilotState> {
-  let state: AutopilotState = {
-    stage: 'received',
-    eventId: input.eventId,
-    channel: input.channel,
-    updatedAt: new Date().toISOString(),
-  };
-  let cancelled: CancelSignal | undefined;
-  let reviewOpen = false;
-  let pending: { decision: ReviewDecision; seq: number } | undefined;
-  let decisionSeq = 0;
-  let taskKind: 'review' | 'human_send' = 'review';
-  const outcomes = new Map<number, DecisionOutcome>();
-  // Signal handlers change these between awaits; reading through a function keeps TypeScript from narrowing them.
-  const cancelledNow = () => cancelled;
-  const pendingNow = () => pending;
-
-  setHandler(stateQuery, () => state);
-  setHandler(cancelSignal, (signal) => {
-    cancelled ??= { reason: signal.reason || 'cancelled', by: signal.by };
-  });
-  const accept = (decision: ReviewDecision): number | undefined => {
-    // approve fits a review, sent a human-send task; skip fits both
-    const fits = decision.decision === 'skip' || (decision.decision === 'approve') === (taskKind === 'review');
-    if (!reviewOpen || pending || !fits) {
-      log.warn('autopilot.decision_ignored', { decision: decision.decision, reviewOpen, alreadyDecided: pending !== undefined });
-      return undefined;
-    }
-    decisionSeq += 1;
-    pending = { decision, seq: decisionSeq };
-    return decisionSeq;
-  };
-  setHandler(approveSignal, (s) => void accept({ decision: 'approve', text: s.text, reviewer: s.reviewer }));
-  setHandler(skipSignal, (s) => void accept({ decision: 'skip', reason: s.reason, reviewer: s.reviewer }));
-  setHandler(
-    decideUpdate,
-    async (decision) => {
-      const seq = accept(decision)!;
-      await condition(() => outcomes.has(seq));
-      return outcomes.get(seq)!;
-    },
-    {
-      validator: (decision) => {
-        if (decision.decision !== 'approve' && decision.decision !== 'skip' && decision.decision !== 'sent') {
-          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'decision must be approve, skip or sent' });
-        }
-        if (decision.decision === 'approve' && decision.text !== undefined && decision.text.trim() === '') {
-          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'an edited text must not be empty' });
-        }
-        if (pending) throw ApplicationFailure.create({ type: 'ReviewAlreadyDecided', message: 'this review has already been decided' });
-        if (!reviewOpen) throw ApplicationFailure.create({ type: 'ReviewNotOpen', message: 'no review is open for this reply (expired, decided or not needed)' });
-        if (decision.decision === 'sent' && taskKind !== 'human_send') {
-          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'only a reply handed to a person to send can be confirmed as sent' });
-        }
-        if (decision.decision === 'approve' && taskKind === 'human_send') {
-          throw ApplicationFailure.create({ type: 'InvalidDecision', message: 'this reply is sent by a person: confirm it with sent, or skip it' });
-        }
-      },
-    },
-  );
-
-  const advance = (stage: Stage, changes: Partial<AutopilotState> = {}) => {
-    state = { ...state, ...changes, stage, updatedAt: new Date().toISOString() };
-    upsertSearchAttributes([{ key: AutopilotStage, value: stage }]);
-    setCurrentDetails(describe(state));
-  };
-
-  let reply: GeneratedReply | undefined;
-  let decidedBy: string | undefined;
-  let text = ''; // the reply as it stands: the draft, or a reviewer's edit
-  let basis: { route: string; routeReason?: string; gates: GateResult[] } | undefined = undefined; // set once routed
-  const finish = async (stage: Stage, reason: string | undefined) => {
-    await db.recordOutcome.executeWithOptions({ summary: `record outcome: ${stage}` }, [
-      {
-        eventId: input.eventId,
-        userId: input.userId,
-        stage,
-        reason: reason ?? null,
-        reply: reply ? { text, confidence: reply.confidence } : null,
-        decidedBy: decidedBy ?? null,
-        basis: reply && basis ? { ...basis, intent: reply.intent, model: reply.model, variantId: reply.experiment?.variantId } : null,
-      },
-    ]);
-    advance(stage, { reason });
-    log.info('autopilot.finished', { stage, reason });
-    return state;
-  };
-
-  /** Opens the floor for one decision on the open task, and waits for it, a cancel, or the end of the TTL. */
-  const awaitDecision = async (kind: 'review' | 'human_send') => {
-    taskKind = kind;
-    pending = undefined;
-    reviewOpen = true;
-    const decided = await condition(() => pendingNow() !== undefined || cancelledNow() !== undefined, inbound.reviewTtlMs);
-    reviewOpen = false;
-    taskKind = 'review';
-    const taken = decided ? pendingNow() : undefined;
-    return { taken, cancelled: cancelledNow(), settle: (outcome: DecisionOutcome) => taken && outcomes.set(taken.seq, outcome) };
-  };
-
-  /** Closes the task and ends the workflow: a reviewer skipped, or nobody decided in time. */
-  const closeAndSkip = async (reviewId: string, status: 'skipped' | 'expired', by: string, reason: string, settle?: (o: DecisionOutcome) => unknown) => {
-    await db.closeReviewTask.executeWithOptions({ summary: `task ${status}` }, [
-      { userId: input.userId, reviewId, status, decidedBy: by, reason },
-    ]);
-    if (status === 'skipped') decidedBy = by;
-    // The decide Update answers once the task is closed (a reader then sees it closed).
-    settle?.({ outcome: 'skipped', reason });
-    return finish('skipped', reason);
-  };
-
-  setCurrentDetails(describe(state));
-  const inbound = await db.recordInbound.executeWithOptions({ summary: 'record message, resolve settings, check opt-out' }, [input]);
-  const contactId = inbound.contactId;
-  upsertSearchAttributes([{ key: AutopilotContact, value: contactId }]);
-  advance('received', { contactId, settingsSource: inbound.settingsSource, mode: inbound.settings.mode });
-
-  const supersede = (reason: string) =>
-    db.supersedeOlder.executeWithOptions({ summary: 'cancel older pending replies to this contact' }, [
-      { userId: input.userId, eventId: input.eventId, contactId, channel: input.channel, reason },
-    ]);
-
-  if (inbound.optOut.optOut) {
-    await supersede('contact_opted_out');
-    return finish('opted_out', `opt_out_${inbound.optOut.rule}`);
-  }
-  if (!inbound.eligibility.eligible) return finish('skipped', inbound.eligibility.reason);
-  const superseded = await supersede('superseded');
-  if (superseded.newerEventId) return finish('cancelled', 'superseded');
-  if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
-
-  // 3 generate
-  advance('generating');
-  try {
-    reply = await model.generateReply.executeWithOptions({ summary: 'draft the reply' }, [
-      { userId: input.userId, eventId: input.eventId, templates: inbound.settings.templates },
-    ]);
-  } catch (err) {
-    reply = {
-      text: '',
-      confidence: 0,
-      intent: 'unclear',
-      language: 'en',
-      detectedAction: 'unclear',
-      reasoning: 'the model failed',
-      model: 'unknown',
-      modelError: failureType(err).replace(/^ModelError\./, ''),
-    };
-  }
-  upsertSearchAttributes([{ key: AutopilotConfidence, value: reply.confidence }]);
-  state = { ...state, intent: reply.intent, confidence: reply.confidence };
-  if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
-
-  // 4 gates, 5 route
-  const check = (text: string) =>
-    db.checkQuality.executeWithOptions({ summary: 'quality gates' }, [{ userId: input.userId, contactId, channel: input.channel, text }]);
-  let quality = reply.modelError ? undefined : await check(reply.text);
-  if (quality?.optedOut) return finish('skipped', 'contact_opted_out');
-  let gates: GateResult[] = quality?.gates ?? [];
-  let route: Decision = decideRoute({
-    mode: inbound.settings.mode,
-    confidence: reply.confidence,
-    threshold: inbound.confidenceThreshold,
-    gates,
-    autoRepliesToday: quality?.autoRepliesToday ?? 0,
-    maxAutoRepliesPerDay: inbound.settings.maxAutoRepliesPerDay,
-    modelError: reply.modelError !== undefined,
-    channelConnected: quality?.connected,
-  });
-
-  text = reply.text;
-  basis = { route: route.route, routeReason: route.route === 'review' ? route.reason : undefined, gates };
-  const plan = (forText: string, humanApproved = false) =>
-    db.planSend.executeWithOptions({ summary: 'plan the send time and reserve a rate-limit slot' }, [
-      {
-        userId: input.userId,
-        eventId: input.eventId,
-        contactId,
-        timing: inbound.settings.sendTiming,
-        sendingHours: inbound.settings.sendingHours,
-        reply: { ...reply!, text: forText },
-        gates,
-        humanApproved,
-      },
-    ]);
-  let planned: SendPlanResult | undefined;
-  let plannedAt = 0; // workflow time when the plan was made: the wait is what remains of its delay
-  let round = 0; // review rounds, across send attempts
-  for (let sendRound = 0; ; sendRound++) {
-    if (route.route === 'auto_send' || route.oneClick) {
-      planned = await plan(text);
-      plannedAt = Date.now();
-      if (!planned.ok) route = { route: 'review', reason: 'outside_window', oneClick: false };
-    }
-
-    if (route.route === 'auto_send') {
-      decidedBy = 'autopilot';
-    } else {
-      let reason: string =
-        route.reason === 'gate_failed'
-          ? `gate_failed:${gates.find((g) => !g.passed)?.reason}`
-          : route.reason === 'model_error'
-            ? `model_error:${reply.modelError}`
-            : route.reason;
-      let oneClick = route.oneClick;
-      for (;;) {
-        round += 1;
-        if (round > MAX_REVIEW_ROUNDS) return finish('skipped', 'too_many_review_rounds');
-        const review = await db.openReviewTask.executeWithOptions({ summary: `open review (${reason})` }, [
-          {
-            userId: input.userId,
-            eventId: input.eventId,
-            round,
-            reason,
-            draftText: text || null,
-            confidence: reply.confidence,
-            oneClick,
-            plannedSendAt: planned?.ok ? new Date(planned.sendAt) : null,
-            intent: reply.intent,
-            gateResults: gates,
-            channel: input.channel,
-            contactId,
-            ttlMs: inbound.reviewTtlMs,
-          },
-        ]);
-        advance('awaiting_review', { reason, reviewId: review.reviewId, reviewDeadline: review.deadline, reviewReason: reason, oneClick });
-        const { taken, cancelled: stop, settle } = await awaitDecision('review');
-        if (stop) {
-          settle({ outcome: 'cancelled', reason: stop.reason });
-          return finish('cancelled', stop.reason);
-        }
-        if (!taken) return closeAndSkip(review.reviewId, 'expired', 'workflow', 'review_expired');
-        const { decision } = taken;
-        if (decision.decision === 'sent') continue; // never accepted for a review (see accept and the validator)
-        const reviewer = decision.reviewer ? `reviewer:${decision.reviewer}` : 'reviewer';
-        if (decision.decision === 'skip') {
-          return closeAndSkip(review.reviewId, 'skipped', reviewer, decision.reason?.trim() || 'skipped_by_reviewer', settle);
-        }
-
-        const edited = decision.text !== undefined && decision.text !== text;
-        if (edited) {
-          // An edited text passes the gates again.
-          text = decision.text!;
-          quality = await check(text);
-          gates = quality.gates;
-          if (quality.optedOut) {
-            settle({ outcome: 'skipped', reason: 'contact_opted_out' });
-            return finish('skipped', 'contact_opted_out');
-          }
-        }
-        if (!text.trim() || (quality && !quality.passed)) {
-          const failed = quality?.gates.find((g) => !g.passed);
-          reason = failed ? `gate_failed:${failed.reason}` : 'empty_reply';
-          await db.closeReviewTask.executeWithOptions({ summary: 'approval blocked by a gate' }, [
-            { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: text, decidedBy: reviewer, reason: `blocked:${reason}` },
-          ]);
-          // The next round's review id is only known once it is open; the outcome names the one that blocked.
-          settle({ outcome: 'blocked', reason, reviewId: review.reviewId });
-          oneClick = false;
-          continue;
-        }
-        await db.closeReviewTask.executeWithOptions({ summary: 'review approved' }, [
-          { userId: input.userId, reviewId: review.reviewId, status: 'approved', finalText: edited ? text : null, decidedBy: reviewer, reason: null },
-        ]);
-        decidedBy = reviewer;
-        if (!planned?.ok || edited) {
-          planned = await plan(text, true);
-          plannedAt = Date.now();
-        }
-        if (!planned.ok) {
-          settle({ outcome: 'skipped', reason: 'outside_window' });
-          return finish('skipped', 'outside_window');
-        }
-        settle({ outcome: 'scheduled', sendAt: planned.sendAt });
-        break;
-      }
-    }
-    if (!planned?.ok) return finish('failed', 'not_planned');
-
-    // 7 the durable wait
-    upsertSearchAttributes([{ key: AutopilotSendAt, value: new Date(planned.sendAt) }]);
-    advance('scheduled', { reason: undefined, sendAt: planned.sendAt, decidedBy });
-    const delay = Math.max(0, planned.delayMs - (Date.now() - plannedAt));
-    if (await condition(() => cancelledNow() !== undefined, delay)) return finish('cancelled', cancelledNow()!.reason);
-
-    // The world may have changed while we slept: the gates and the opt-out once more.
-    const final = await check(text);
-    if (final.optedOut) return finish('cancelled', 'contact_opted_out');
-    const failed = final.gates.find((g) => !g.passed);
-    if (failed) return finish('skipped', `gate_failed:${failed.reason}`);
-    if (cancelledNow()) return finish('cancelled', cancelledNow()!.reason);
-
-    // 8 send — by a person where the platform forbids automated messages (LinkedIn)
-    if (inbound.manualSend) {
-      round += 1;
-      const task = await db.openReviewTask.executeWithOptions({ summary: 'hand the reply to a person to send' }, [
-        {
-          userId: input.userId,
-          eventId: input.eventId,
-          round,
-          reason: 'human_send',
-          kind: 'human_send',
-          draftText: text,
-          confidence: reply.confidence,
-          oneClick: false,
-          plannedSendAt: new Date(planned.sendAt),
-          intent: reply.intent,
-          gateResults: gates,
-          channel: input.channel,
-          contactId,
-          ttlMs: inbound.reviewTtlMs,
-        },
-      ]);
-      advance('awaiting_human_send', { reviewId: task.reviewId, reviewDeadline: task.deadline, reviewReason: 'human_send' });
-      const { taken, cancelled: stop, settle } = await awaitDecision('human_send');
-      if (stop) {
-        settle({ outcome: 'cancelled', reason: stop.reason });
-        return finish('cancelled', stop.reason);
-      }
-      if (!taken) return closeAndSkip(task.reviewId, 'expired', 'workflow', 'human_send_expired');
-      const by = taken.decision.reviewer ? `reviewer:${taken.decision.reviewer}` : 'reviewer';
-      if (taken.decision.decision === 'skip') {
-        return closeAndSkip(task.reviewId, 'skipped', by, taken.decision.reason?.trim() || 'skipped_by_reviewer', settle);
-      }
-      await db.recordManualSend.executeWithOptions({ summary: 'a person sent it' }, [{ userId: input.userId, eventId: input.eventId, text, by }]);
-      await db.closeReviewTask.executeWithOptions({ summary: 'sent by hand' }, [
-        { userId: input.userId, reviewId: task.reviewId, status: 'sent', decidedBy: by, reason: null },
-      ]);
-      decidedBy = decidedBy ?? by;
-      settle({ outcome: 'sent' });
-      return finish('sent', undefined);
-    }
-    advance('sending');
-    try {
-      const sent = await send.sendReply.executeWithOptions({ summary: `send via ${input.channel}` }, [
-        { userId: input.userId, eventId: input.eventId, text, humanApproved: decidedBy !== 'autopilot' },
-      ]);
-      state = { ...state, sandbox: sent.sandbox };
-    } catch (err) {
-      // A failure a human can resolve (connect the channel, renew the token, answer inside the window) goes back
-      // to review; its slot is given back and taken again when the reply is approved.
-      const reviewable = REVIEWABLE_SEND_FAILURES[failureType(err)];
-      if (reviewable && sendRound < MAX_REVIEW_ROUNDS) {
-        await db.releaseSlot.executeWithOptions({ summary: 'give the send slot back' }, [{ userId: input.userId, eventId: input.eventId }]);
-        route = { route: 'review', reason: reviewable as ReviewReason, oneClick: false };
-        planned = undefined;
-        decidedBy = undefined;
-        continue;
-      }
-      return finish('failed', `send_failed:${failureType(err)}`);
-    }
-    return finish('sent', undefined);
-  }
 }

@@ -1,1 +1,13 @@
-export { approveSignal, autopilotWorkflow, cancelSignal, decideUpdate, skipSignal, stateQuery } from './autopilot';
+export {
+  approveSignal,
+  autopilotWorkflow,
+  cancelReplyUpdate,
+  cancelSignal,
+  controlsChangedSignal,
+  decideUpdate,
+  sendConfirmedSignal,
+  sendTaskQueue,
+  skipSignal,
+  stateQuery,
+} from './autopilot';
+export { controlsChangedWorkflow } from './controls';

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger';
 import { apiDepsFromConfig, startApiServer } from '../../src/server';
 import type { ActivityDeps } from '../../src/activities';
 import { loadConfig } from '../../src/config';
-import { activityDepsFromConfig, createWorker, installTemporalRuntime } from '../../src/worker';
+import { activityDepsFromConfig, createWorkers, installTemporalRuntime } from '../../src/worker';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testServers } from './servers';
 import { waitFor } from './wait';
@@ -51,14 +51,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const temporal = new Client({ connection: clientConnection, namespace: 'default' });
   const base = activityDepsFromConfig(config, { db: database.pool, logger, temporal });
   const workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
-  const worker = await createWorker({
+  const workers = await createWorkers({
     connection: workerConnection,
     namespace: 'default',
     taskQueue,
     deps: { ...base, ...options.deps?.(base) },
     workflowBundle: { codePath: servers.workflowBundlePath },
+    sendRatePerSecond: config.sendRatePerSecond,
+    sweep: config.sweep,
   });
-  const running = worker.run();
+  const running = workers.run();
   const api = await startApiServer(apiDepsFromConfig(config, { db: database.pool, temporal, logger }), '127.0.0.1', 0);
 
   const createUser = async (): Promise<TestUser> => {
@@ -98,7 +100,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }, `event ${eventId} to reach stage ${stage}`),
     close: async () => {
       await api.close();
-      worker.shutdown();
+      workers.shutdown();
       await running;
       await workerConnection.close();
       await clientConnection.close();

@@ -31,6 +31,8 @@ describe('settings', () => {
       sendTiming: 'best_time',
       sendingHours: { start: 8, end: 20 },
       templates: {},
+      timezone: 'UTC',
+      optOutScope: 'person',
       source: 'default',
     });
     const put = await stack.request('PUT', '/v1/settings', {

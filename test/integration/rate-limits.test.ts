@@ -38,6 +38,7 @@ function request(eventId: string, contactId: string, overrides: Partial<SlotRequ
     contactId,
     channel: 'whatsapp',
     day: '2026-12-01',
+    userDay: overrides.day ?? '2026-12-01',
     sendAt: new Date('2026-12-01T13:00:00Z'),
     perContactLimit: 5,
     perUserLimit: 50,

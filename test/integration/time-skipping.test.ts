@@ -1,8 +1,6 @@
 import crypto from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import { DateTime } from 'luxon';
-import { createActivities } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { recordOptOut } from '../../src/db/contacts';
 import { insertInboundEvent } from '../../src/db/events';
@@ -15,7 +13,7 @@ import { workflowIdFor } from '../../src/domain/workflow-id';
 import { createLogger } from '../../src/logger';
 import { localToolPath, TEMPORAL_TEST_SERVER } from '../../src/temporal/cli';
 import { searchAttributeSchema } from '../../src/temporal/search-attributes';
-import { activityDepsFromConfig, installTemporalRuntime } from '../../src/worker';
+import { activityDepsFromConfig, createWorkers, installTemporalRuntime, type AutopilotWorkers } from '../../src/worker';
 import type { autopilotWorkflow } from '../../src/workflows';
 import type { AutopilotState } from '../../src/workflows/types';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -29,7 +27,7 @@ import { waitFor } from '../helpers/wait';
 
 let env: TestWorkflowEnvironment;
 let database: TestDatabase;
-let worker: Worker;
+let worker: AutopilotWorkers;
 let running: Promise<void>;
 let userId: string;
 
@@ -45,11 +43,17 @@ beforeAll(async () => {
   });
   database = await createTestDatabase();
   userId = await upsertUser(database.pool, { slug: 'time-skipping', name: 'Time skipping' });
-  worker = await Worker.create({
+  worker = await createWorkers({
     connection: env.nativeConnection,
+    namespace: 'default',
     taskQueue: 'time-skipping',
     workflowBundle: { codePath: testServers().workflowBundlePath },
-    activities: createActivities(activityDepsFromConfig(loadConfig({}), { db: database.pool, logger: createLogger('silent'), temporal: env.client, sandboxFallback: true })),
+    deps: activityDepsFromConfig(loadConfig({ TEMPORAL_TASK_QUEUE: 'time-skipping' }), {
+      db: database.pool,
+      logger: createLogger('silent'),
+      temporal: env.client,
+      sandboxFallback: true,
+    }),
   });
   running = worker.run();
 });

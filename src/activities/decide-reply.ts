@@ -1,0 +1,109 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { replySubject } from '../channels/email';
+import { findContact } from '../db/contacts';
+import { findEvent } from '../db/events';
+import { releaseAutoReply, reserveAutoReply } from '../db/rate-limits';
+import { loadSettingsRows } from '../db/settings';
+import type { SenderAuthentication } from '../domain/email-auth';
+import { decideRoute, type ReviewReason } from '../domain/gating';
+import type { GateResult } from '../domain/quality-gates';
+import { localDay, resolveZone } from '../domain/send-time';
+import { controlStop, resolveSettings, userLevelSettings } from '../domain/settings';
+import type { Stage } from '../domain/stages';
+import { runGates } from './check-quality';
+import type { ActivityDeps } from './deps';
+import type { GeneratedReply } from './generate-reply';
+import { planReplySend, type SendPlanResult } from './plan-send';
+
+type PlannedSend = Extract<SendPlanResult, { ok: true }>;
+
+export type ReplyDecision =
+  /** The owner's controls or the lead's opt-out end the reply before it is routed. */
+  | { outcome: 'stop'; stage: Extract<Stage, 'cancelled' | 'skipped'>; reason: string; gates: GateResult[] }
+  /** Sent without a person: the day's automatic allowance is taken and the send planned. */
+  | { outcome: 'auto'; gates: GateResult[]; plan: PlannedSend; threshold: number }
+  /** Waits for a person; a one-click reply comes with its plan. */
+  | { outcome: 'review'; reason: ReviewReason; detail?: string; oneClick: boolean; gates: GateResult[]; plan?: PlannedSend; threshold: number };
+
+/**
+ * Steps 4–6 in one round trip: the settings as they stand now (the owner may have paused the autopilot while the
+ * model wrote), every quality gate, the route, the day's automatic allowance (taken atomically in the user's day,
+ * so concurrent replies never exceed `maxAutoRepliesPerDay`) and, for a reply that goes out by itself or waits for
+ * one click, its send time and rate-limit slot.
+ */
+export function createDecideReply(deps: ActivityDeps) {
+  const { db, clock, channels, policy, logger } = deps;
+  return async function decideReply(input: { userId: string; eventId: string; contactId: string; reply: GeneratedReply }): Promise<ReplyDecision> {
+    const event = await findEvent(db, input.userId, input.eventId);
+    const contact = await findContact(db, input.userId, input.contactId);
+    if (!event || !contact) throw ApplicationFailure.nonRetryable(`message event ${input.eventId} or its contact does not exist`, 'EventNotFound');
+    const rows = await loadSettingsRows(db, input.userId, input.contactId);
+    const { settings } = resolveSettings(rows.contact, rows.user);
+    const user = userLevelSettings(rows.user);
+    const threshold = settings.confidenceThreshold ?? policy.confidenceThreshold;
+
+    // Paused or switched off while the model wrote: nothing is routed any further.
+    const stop = controlStop(settings, event.channel, false);
+    if (stop) return { outcome: 'stop', stage: 'cancelled', reason: stop, gates: [] };
+    if (!settings.channels.includes(event.channel)) return { outcome: 'stop', stage: 'cancelled', reason: 'channel_disabled', gates: [] };
+
+    const reply = input.reply;
+    const email = event.channel === 'email' ? (event.metadata.email as { subject?: string; senderAuthentication?: SenderAuthentication } | undefined) : undefined;
+    const checked = reply.modelError
+      ? undefined
+      : await runGates(deps, {
+          userId: input.userId,
+          contactId: input.contactId,
+          channel: event.channel,
+          text: reply.text,
+          subject: email ? replySubject(email.subject) : undefined,
+          optOutScope: user.optOutScope,
+        });
+    if (checked?.optedOut) return { outcome: 'stop', stage: 'skipped', reason: 'contact_opted_out', gates: checked.gates };
+    const gates = checked?.gates ?? [];
+    const connected = (await channels.get(event.channel)?.isConnected(input.userId)) ?? false;
+
+    let route = decideRoute({
+      mode: settings.mode,
+      confidence: reply.confidence,
+      threshold,
+      gates,
+      maxAutoRepliesPerDay: user.maxAutoRepliesPerDay,
+      modelError: reply.modelError !== undefined,
+      channelConnected: connected,
+      senderVerified: email ? email.senderAuthentication?.verified === true : undefined,
+    });
+    const detail = route.route === 'review' && route.reason === 'sender_unverified' ? email?.senderAuthentication?.detail ?? 'no authentication results' : undefined;
+
+    let autoTaken = false;
+    if (route.route === 'auto_send') {
+      const day = localDay(clock.now(), resolveZone(user.timezone).zone);
+      const allowance = await reserveAutoReply(db, { userId: input.userId, eventId: input.eventId, day, cap: user.maxAutoRepliesPerDay });
+      autoTaken = allowance.reserved;
+      if (!allowance.reserved) {
+        logger.info({ event: 'reply.daily_auto_limit', eventId: input.eventId, used: allowance.used, cap: user.maxAutoRepliesPerDay });
+        route = { route: 'review', reason: 'daily_auto_limit', oneClick: true };
+      }
+    }
+
+    let plan: PlannedSend | undefined;
+    if (route.route === 'auto_send' || route.oneClick) {
+      const planned = await planReplySend(deps, {
+        userId: input.userId,
+        eventId: input.eventId,
+        contactId: input.contactId,
+        timing: settings.sendTiming,
+        sendingHours: settings.sendingHours,
+        reply,
+        gates,
+      });
+      if (planned.ok) plan = planned;
+      else {
+        if (autoTaken) await releaseAutoReply(db, input.userId, input.eventId);
+        route = { route: 'review', reason: 'outside_window', oneClick: false };
+      }
+    }
+    if (route.route === 'auto_send') return { outcome: 'auto', gates, plan: plan!, threshold };
+    return { outcome: 'review', reason: route.reason, detail, oneClick: route.oneClick, gates, plan, threshold };
+  };
+}
