@@ -67,6 +67,7 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.preprocess(emptyToUndefined, z.string().min(1).default('default')).describe('a Temporal namespace'),
   TEMPORAL_TASK_QUEUE: z.preprocess(emptyToUndefined, z.string().min(1).default('autopilot')).describe('a task queue name'),
   TEMPORAL_CLI_PATH: optionalString('the path of a `temporal` CLI binary'),
+  AUTOPILOT_WORKFLOW_BUNDLE: optionalString('the path of a prebuilt workflow bundle (npm run build:workflows); unset, the worker bundles at start'),
   TEMPORAL_PORT: port(7233, 'the embedded Temporal dev server port, 1-65535'),
   TEMPORAL_UI_PORT: port(8233, 'the embedded Temporal Web UI port, 1-65535'),
   TEMPORAL_UI_URL: url('the Temporal Web UI URL, e.g. http://localhost:8233'),
@@ -158,6 +159,8 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     cliPath?: string;
+    /** A prebuilt workflow bundle: the worker starts in a second instead of bundling. */
+    workflowBundle?: string;
     devServerPort: number;
     uiPort: number;
     uiUrl?: string;
@@ -240,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
+      workflowBundle: e.AUTOPILOT_WORKFLOW_BUNDLE,
       devServerPort: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL,

@@ -173,6 +173,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: activityDepsFromConfig(config, { db, logger, temporal }),
+    ...(config.temporal.workflowBundle ? { workflowBundle: { codePath: config.temporal.workflowBundle } } : {}),
     sendRatePerSecond: config.sendRatePerSecond,
     sweep: config.sweep,
   });

@@ -6,6 +6,7 @@ import { detectIntent } from '../domain/intent';
 import { firstNameOf, renderTemplate, type TemplateSet } from '../domain/templates';
 import { ModelError } from '../model/types';
 import type { ActivityDeps } from './deps';
+import { withHeartbeat } from './heartbeat';
 
 export interface GeneratedReply {
   text: string;
@@ -35,14 +36,14 @@ export function createGenerateReply({ db, model, random, logger }: ActivityDeps)
 
     let generated: GeneratedReply;
     try {
-      const reply = await model.generate({
+      const reply = await withHeartbeat(() => model.generate({
         inboundText: event.text,
         channel: event.channel,
         contactFirstName: firstName,
         language: intent.language,
         intentHint: intent.intent,
         templates: input.templates,
-      });
+      }));
       generated = {
         text: reply.reply,
         confidence: reply.confidence,

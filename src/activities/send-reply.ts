@@ -11,6 +11,7 @@ import { sendFailureType } from '../domain/send-errors';
 import { controlStop, resolveSettings, userLevelSettings } from '../domain/settings';
 import type { Channel } from '../domain/channels';
 import type { ActivityDeps } from './deps';
+import { withHeartbeat } from './heartbeat';
 
 export interface SendOutcome {
   providerMessageId: string;
@@ -80,13 +81,17 @@ export function createRecordManualSend({ db, clock }: ActivityDeps) {
  * idempotent per job sends again, any other goes to a person (send_uncertain), as does any send whose outcome the
  * platform left unknown. A job already sent returns its provider id without calling the adapter again.
  */
-export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
-  return async function sendReply(input: {
-    userId: string;
-    eventId: string;
-    text: string;
-    humanApproved: boolean;
-  }): Promise<SendOutcome> {
+export function createSendReply(deps: ActivityDeps) {
+  return async function sendReply(input: { userId: string; eventId: string; text: string; humanApproved: boolean }): Promise<SendOutcome> {
+    return withHeartbeat(() => sendOnce(deps, input));
+  };
+}
+
+async function sendOnce(
+  { db, channels, clock, logger }: ActivityDeps,
+  input: { userId: string; eventId: string; text: string; humanApproved: boolean },
+): Promise<SendOutcome> {
+  {
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event || !event.contactId) throw ApplicationFailure.nonRetryable('event or contact missing', 'JobNotSendable');
     const claimed = await claimUnderControls(db, {
@@ -159,5 +164,5 @@ export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
     );
     logger.info({ event: 'reply.sent', eventId: input.eventId, jobId: job.id, adapter: adapter.name, sandbox: result.sandbox });
     return { providerMessageId: result.providerMessageId, sandbox: result.sandbox, adapter: adapter.name, alreadySent: false };
-  };
+  }
 }

@@ -61,6 +61,7 @@ const outcomes = proxyLocalActivities<Activities>({
 // Drafting: a model that times out or answers 5xx is retried three times, then the reply goes to a person.
 const drafting = proxyActivities<Activities>({
   startToCloseTimeout: '90 seconds',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3, nonRetryableErrorTypes: ['EventNotFound'] },
 });
 
@@ -73,6 +74,8 @@ function delivery(channel: string) {
   return proxyActivities<Activities>({
     taskQueue: sendTaskQueue(workflowInfo().taskQueue, channel),
     startToCloseTimeout: '60 seconds',
+    // A worker that dies mid-send is noticed in seconds; the retry then finds the claimed job (send_uncertain).
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_SEND_ERRORS, 'ReplyStopped'] },
   });
 }

@@ -1,0 +1,16 @@
+import { Context } from '@temporalio/activity';
+
+/**
+ * Heartbeats while `work` runs, so the Temporal server notices a worker that died mid-call within the activity's
+ * heartbeat timeout (seconds) instead of its start-to-close timeout (a minute or more) and retries it elsewhere.
+ */
+export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 2000): Promise<T> {
+  const context = Context.current();
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), everyMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
