@@ -71,6 +71,9 @@ const schema = z.object({
   TEMPORAL_PORT: port(7233, 'the embedded Temporal dev server port, 1-65535'),
   TEMPORAL_UI_PORT: port(8233, 'the embedded Temporal Web UI port, 1-65535'),
   TEMPORAL_UI_URL: url('the Temporal Web UI URL, e.g. http://localhost:8233'),
+  TEMPORAL_DEV_DURABILITY: z
+    .preprocess(emptyToUndefined, z.enum(['normal', 'full']).default('normal'))
+    .describe('normal (SQLite write-ahead log, synchronous=NORMAL) or full (every commit synced) for the embedded Temporal dev server'),
 
   AUTOPILOT_DEV_API_KEY: z
     .preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional())
@@ -162,6 +165,7 @@ export interface Config {
     /** A prebuilt workflow bundle: the worker starts in a second instead of bundling. */
     workflowBundle?: string;
     devServerPort: number;
+    devDurability: 'normal' | 'full';
     uiPort: number;
     uiUrl?: string;
   };
@@ -245,6 +249,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cliPath: e.TEMPORAL_CLI_PATH,
       workflowBundle: e.AUTOPILOT_WORKFLOW_BUNDLE,
       devServerPort: e.TEMPORAL_PORT,
+      devDurability: e.TEMPORAL_DEV_DURABILITY,
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: e.TEMPORAL_UI_URL,
     },

@@ -74,6 +74,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
       namespace: config.temporal.namespace,
       port: config.temporal.devServerPort,
       uiPort: config.temporal.uiPort,
+      durability: config.temporal.devDurability,
       logger,
     });
     stoppers.push({ name: 'temporal', stop: server.stop });

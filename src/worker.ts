@@ -82,6 +82,7 @@ export function activityDepsFromConfig(
       reviewTtlMs: config.reviewTtlMs,
       asapDelaySeconds: config.asapDelaySeconds,
       rateLimits: config.rateLimits,
+      localModel: config.openai === undefined,
     },
     random: Math.random,
   };

@@ -18,6 +18,11 @@ export interface Policy {
   reviewTtlMs: number;
   asapDelaySeconds: { min: number; max: number };
   rateLimits: RateLimits;
+  /**
+   * The model runs in-process (the offline template engine): drafting is then as short as any database step and
+   * runs as a local activity; a remote model keeps a regular activity with its own timeouts and retries.
+   */
+  localModel: boolean;
 }
 
 export interface ActivityDeps {

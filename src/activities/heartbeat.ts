@@ -6,6 +6,8 @@ import { Context } from '@temporalio/activity';
  */
 export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 2000): Promise<T> {
   const context = Context.current();
+  // A local activity runs inside its workflow task; there is nothing to heartbeat to.
+  if (context.info.isLocal) return work();
   context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), everyMs);
   try {

@@ -7,6 +7,8 @@ import { cancelOlderReplies } from './supersede';
 export interface PreparedReply extends InboundRecord {
   /** A newer message from the same contact on the same channel: this one needs no reply of its own. */
   newerEventId?: string;
+  /** The model runs in-process: the workflow drafts with a local activity (see Policy.localModel). */
+  draftLocally: boolean;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface PreparedReply extends InboundRecord {
  */
 export function createPrepareReply(deps: ActivityDeps) {
   return async function prepareReply(input: AutopilotInput): Promise<PreparedReply> {
-    const inbound = await recordInboundMessage(deps, input);
+    const inbound = { ...(await recordInboundMessage(deps, input)), draftLocally: deps.policy.localModel };
     if (inbound.optOut.optOut) {
       const contactIds =
         inbound.userLevel.optOutScope === 'person' ? await personContactIds(deps.db, input.userId, inbound.contactId) : [inbound.contactId];

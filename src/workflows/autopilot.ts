@@ -132,12 +132,17 @@ async function prepare(reply: ReplyRun): Promise<{ end?: Next; prepared: Prepare
   return { prepared };
 }
 
-/** Step 3: the draft; a model that fails for good leaves an empty draft with the reason for a person. */
+/**
+ * Step 3: the draft; a model that fails for good leaves an empty draft with the reason for a person. A remote model
+ * is a regular activity (its own timeout, retries, heartbeats); the in-process template engine a local one.
+ */
 async function draft(reply: ReplyRun, prepared: PreparedReply): Promise<GeneratedReply> {
   reply.step = 'draft';
   reply.advance('generating');
+  const model = prepared.draftLocally ? bookkeeping : drafting;
+  if (!prepared.draftLocally) reply.publish();
   try {
-    reply.draft = await drafting.generateReply.executeWithOptions({ summary: 'draft the reply' }, [
+    reply.draft = await model.generateReply.executeWithOptions({ summary: 'draft the reply' }, [
       { userId: reply.input.userId, eventId: reply.input.eventId, templates: prepared.settings.templates },
     ]);
   } catch (err) {
@@ -238,7 +243,10 @@ async function waitForSendTime(reply: ReplyRun, plan: Plan): Promise<Next> {
   const sendAt = Date.now() + plan.delayMs;
   for (;;) {
     const remaining = sendAt - Date.now();
-    if (remaining > 0 && !reply.interrupted()) await condition(() => reply.interrupted(), remaining);
+    if (remaining > 0 && !reply.interrupted()) {
+      reply.publish();
+      await condition(() => reply.interrupted(), remaining);
+    }
     if (reply.cancelled) return end('cancelled', reply.cancelled.reason);
     if (!reply.controlsChanged) break;
     const stop = await reply.recheckControls(reply.decidedBy === 'autopilot');
@@ -269,6 +277,7 @@ async function handToPerson(reply: ReplyRun, plan: Plan): Promise<Next> {
 async function send(reply: ReplyRun, plan: Plan): Promise<Next> {
   reply.step = 'send';
   reply.advance('sending');
+  reply.publish();
   try {
     const sent = await delivery(reply.input.channel).sendReply.executeWithOptions({ summary: `send via ${reply.input.channel}` }, [
       { userId: reply.input.userId, eventId: reply.input.eventId, text: reply.text, humanApproved: reply.decidedBy !== 'autopilot' },
@@ -387,12 +396,26 @@ class ReplyRun {
     this.pendingAttributes.push(pair);
   }
 
-  /** A new stage: one search-attribute update (with whatever else changed), the details panel, the query's state. */
+  private publishedStage: Stage = 'received';
+
+  /** A new stage: the query's state and the details panel at once; the search attributes when published. */
   advance(stage: Stage, changes: Partial<AutopilotState> = {}, attributes: SearchAttributeUpdatePair[] = []): void {
     this.state = { ...this.state, ...changes, stage, updatedAt: new Date().toISOString() };
     if (this.draft) this.state = { ...this.state, intent: this.draft.intent, confidence: this.draft.confidence };
-    upsertSearchAttributes([{ key: AutopilotStage, value: stage }, ...this.pendingAttributes.splice(0), ...attributes]);
+    this.pendingAttributes.push(...attributes);
     setCurrentDetails(describe(this.state));
+  }
+
+  /**
+   * Writes the stage (and whatever else changed) to the search attributes, in one update. Called before every wait
+   * that leaves the workflow task (a regular activity, a timer, a person) and at the end: the stages a workflow
+   * passes through within one task (received → generating → scheduled, all local work) are never visible to anyone
+   * in between, and each update is a history event and a visibility write.
+   */
+  publish(): void {
+    if (this.state.stage === this.publishedStage && this.pendingAttributes.length === 0) return;
+    upsertSearchAttributes([{ key: AutopilotStage, value: this.state.stage }, ...this.pendingAttributes.splice(0)]);
+    this.publishedStage = this.state.stage;
   }
 
   interrupted(): boolean {
@@ -418,6 +441,7 @@ class ReplyRun {
    */
   async awaitDecision(kind: TaskKind, confirmable: boolean): Promise<{ next: Next; decision?: never } | { next?: never; decision: NonNullable<ReviewFloor['decision']>['decision'] }> {
     this.floor.openFor(kind);
+    this.publish();
     const deadline = Date.now() + this.reviewTtlMs;
     const reviewId = this.state.reviewId!;
     for (;;) {
@@ -515,6 +539,7 @@ class ReplyRun {
     this.floor.settle(stage === 'sent' ? { outcome: 'sent' } : stage === 'cancelled' ? { outcome: 'cancelled', reason: reason ?? 'cancelled' } : { outcome: 'skipped', reason: reason ?? stage });
     this.step = 'ended';
     this.advance(stage, { reason, decidedBy: by, sandbox: this.sandbox });
+    this.publish();
     log.info('autopilot.finished', { stage, reason });
     return this.state;
   }
