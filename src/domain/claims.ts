@@ -276,7 +276,7 @@ function scan(text: string): { claims: Claim[]; rest: string } {
     return moneyClaims(rest, m[0], m.index, amounts, currencyOf(g.cur!));
   });
   const after = new RegExp(
-    String.raw`${B}(?<a>${NUM})(?:\s?(?<ma>${MULT}))?(?:\s?[-–]\s?(?<b>${NUM})(?:\s?(?<mb>${MULT}))?)?(?:[.,][-–])?\s?(?<cur>${CURRENCY_AFTER})`,
+    String.raw`${B}(?<a>${NUM})(?:\s?(?<ma>${MULT}))?(?:(?:\s?[-–]\s?|\s(?:bis|to)\s)(?<b>${NUM})(?:\s?(?<mb>${MULT}))?)?(?:[.,][-–])?\s?(?<cur>${CURRENCY_AFTER})`,
     'giu',
   );
   take(after, (m) => {

@@ -63,7 +63,7 @@ const FORMATTING = /^[+<=>|~^`]$/;
 // alphanumerics (𝐅𝐑𝐄𝐄), circled and parenthesised letters (Ⓕⓡⓔⓔ), squared letters (🅵🆁🅴🅴), full-width
 // letters (ＦＲＥＥ), small capitals (ꜰʀᴇᴇ).
 const DECORATIVE_LETTER =
-  /[\u{1D400}-\u{1D7FF}\u{249C}-\u{24E9}\u{1F130}-\u{1F189}\u{FF21}-\u{FF3A}\u{FF41}-\u{FF5A}\u{1D00}-\u{1D2B}\u{A730}-\u{A731}\u{0280}\u{026A}\u{0299}\u{029C}\u{0274}\u{0262}\u{028F}]/gu;
+  /[\u{1D400}-\u{1D7FF}\u{249C}-\u{24E9}\u{1F130}-\u{1F189}\u{FF21}-\u{FF3A}\u{FF41}-\u{FF5A}\u{1D00}-\u{1D2B}\u{A730}-\u{A731}\u{0280}\u{029F}\u{026A}\u{0299}\u{029C}\u{0274}\u{0262}\u{028F}]/gu;
 const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 function emojiStuffing(text: string): string | undefined {
