@@ -114,7 +114,7 @@ const STRONG = is(
   /^(?:guarantee[sd]?|guaranteeing|guaranty|promise[sd]?|assured?|assures|ensure[sd]?|ensuring|certainly|definitely|surely|garantie|garantien|garantier(?:e|en|st|t|te|ten|ter|tes|tem)?|verspr(?:e|i)ch(?:e|en|st|t)?|versprochen(?:e|en|er|es|em)?|zusicher(?:e|n|ung)|zugesichert(?:e|en|er|es|em)?|gewaehrleist(?:e|en|et|ete|eten)|gewiss)$/,
 );
 const WEAK = is(
-  /^(?:safe|secure|secured|sure|certain|fixed|protected|locked|sicher|sichere|sicheren|sicherer|sicheres|sicherem|gesichert(?:e|en|er|es|em)?|abgesichert(?:e|en|er|es|em)?|geschuetzt(?:e|en|er|es|em)?|fest|feste|festen|fester|festes|festem|festgeschrieben(?:e|en|er|es|em)?|festgelegt(?:e|en|er|es|em)?)$/,
+  /^(?:(?:bomben|tod|absolut|hundertprozentig)sicher\w*|safe|secure|secured|sure|certain|fixed|protected|locked|sicher|sichere|sicheren|sicherer|sicheres|sicherem|gesichert(?:e|en|er|es|em)?|abgesichert(?:e|en|er|es|em)?|geschuetzt(?:e|en|er|es|em)?|fest|feste|festen|fester|festes|festem|festgeschrieben(?:e|en|er|es|em)?|festgelegt(?:e|en|er|es|em)?)$/,
 );
 // "sure" and "certain" are mostly something else ("make sure", "certain features"): only right before the noun.
 const WEAK_ADJACENT_ONLY = is(/^(?:sure|certain)$/);
@@ -165,7 +165,8 @@ const EXCLUDED = is(/^(?:ausgeschlossen|excluded|impossible|unmoeglich|eliminate
 const RISK = is(/^(?:risk|risks|risiko|risiken|verlustrisiko|verlustrisiken)$/);
 const RISK_FREE_WORD = is(/^(?:riskfree|riskless|risikofrei\w*|risikolos\w*|verlustfrei\w*|verlustsicher\w*|kapitalgeschuetzt\w*|kapitalschutz\w*)$/);
 const FREE = is(/^(?:free|frei)$/);
-const NOT_THE_OBJECT = is(/^(?:of|for|that|fuer|dass|to|in|bei|beim|mit|von|vor|an|auf)$/);
+// "no risk of double booking", "kein Risiko einer langen Bindung": the risk is of something named next
+const NOT_THE_OBJECT = is(/^(?:of|for|that|fuer|dass|to|in|bei|beim|mit|von|vor|an|auf|einer|eines|des|der)$/);
 const ANY = is(/^(?:any|at|all|whatsoever|jedes|jegliches|jeglichem|jeglichen|ein|einem|irgendein\w*)$/);
 const LOSE_FUNCTION_WORD = is(
   /^(?:with|here|by|on|if|when|this|that|either|at|all|now|again|anything|any|a|an|the|your|single|one|of|dabei|hier|damit|so|also|eigentlich|wirklich|praktisch|ja|gar|ueberhaupt|mehr|etwas|auch|jemals|mit|uns|bei|einen|ein|eine|dem|den|garantiert|sicher|absolut|einfach|sie|man|du)$/,
@@ -179,9 +180,9 @@ const RICH = is(/^(?:rich|richer|wealthy|millionaire|millionaires|reich|reicher|
 // something else ("rich insights", "rich text", "reich an Funktionen").
 const RICH_ADJECTIVE = is(/^(?:rich|richer|wealthy|reich|reicher|wohlhabend)$/);
 const AFTER_PREDICATE_RICH = is(
-  /^(?:quick|quickly|fast|overnight|instantly|by|from|through|doing|using|off|and|or|in|within|werden|wirst|werde|wird|machen|macht|mit|durch|ueber|in|innerhalb|und|oder|schnell|sofort)$/,
+  /^(?:quick|quickly|fast|overnight|instantly|by|from|through|doing|using|off|and|or|werden|wirst|werde|wird|machen|macht|mit|durch|ueber|und|oder|schnell|sofort|bis)$/,
 );
-const BECOME = is(/^(?:get|gets|getting|got|become|becomes|becoming|grow|make|makes|making|turn|turns|werden|wirst|werde|wird|werdet|macht|machen|mache|machst|zum|zur)$/);
+const BECOME = is(/^(?:be|get|gets|getting|got|become|becomes|becoming|grow|make|makes|making|turn|turns|werden|wirst|werde|wird|werdet|macht|machen|mache|machst|zum|zur)$/);
 const FREEDOM_HEAD = is(/^(?:financial|financially|finanziell\w*)$/);
 const FREEDOM = is(/^(?:freedom|free|independence|independent|freiheit|frei|unabhaengig\w*)$/);
 const PASSIVE = is(/^(?:passive|passives|passiven|passiver)$/);
@@ -195,7 +196,7 @@ const SMALL_COUNT = is(/^(?:\d+|a|few|one|two|three|four|five|six|twelve|wenigen
 
 // (d) business outcomes
 const OUTCOME = is(
-  /^(?:success|successful|successfully|results?|revenues?|turnover|growth|conversions?|rankings?|savings|erfolg|erfolge|erfolges|erfolgs\w*|erfolgreich\w*|ergebnis|ergebnisse|ergebnissen|resultate?|umsatz|umsaetze|umsatzes|umsatzplus|umsatzsteigerung\w*|umsatzwachstum|wachstum|neukunden|konversion\w*|conversion\w*|ranking\w*|platzierung|einsparung\w*|ersparnis|double|doubles|doubled|triple|tripled|quadruple|multiply|verdoppel\w*|verdreifach\w*|vervielfach\w*|amortis\w*)$/,
+  /^(?:success|successful|successfully|results?|revenues?|turnover|growth|conversions?|rankings?|savings|erfolg|erfolge|erfolges|erfolgs\w*|erfolgreich\w*|ergebnis|ergebnisse|ergebnissen|resultate?|umsatz|umsaetze|umsatzes|umsatzplus|umsatzsteigerung\w*|umsatzwachstum|wachstum|verkaeufe|verkaufszahlen|absatz|absatzzahlen|neukunden|konversion\w*|conversion\w*|ranking\w*|platzierung|einsparung\w*|ersparnis|double|doubles|doubled|triple|tripled|quadruple|multiply|verdoppel\w*|verdreifach\w*|vervielfach\w*|amortis\w*)$/,
 );
 const SALES = is(/^(?:sales)$/);
 const SALES_AS_MODIFIER = is(/^(?:team|teams|rep|reps|department|call|calls|manager|managers|person|people|staff|deck|process|cycle|training|pitch|meeting|meetings|contact|colleague|colleagues|partner|partners)$/);
@@ -257,6 +258,8 @@ function outcomeObjects(c: Token[]): number[][] {
     if (/^erfolg(?:t|te|ten|en)$/.test(t.n)) continue; // "die Lieferung erfolgt": takes place
     if (OUTCOME(t)) found.push([i]);
     else if (SALES(t) && !SALES_AS_MODIFIER(c[i + 1])) found.push([i]);
+    // "doppelt so viele Termine", "twice as many leads"
+    else if (/^(?:doppelt|dreimal|zweimal|twice|double|triple)$/.test(t.n) && /^(?:so|as)$/.test(c[i + 1]?.n ?? '')) found.push([i, i + 1, i + 2]);
     else if (COUNTABLE_OUTCOME(t) && (MORE(c[i - 1]) || c[i - 1]?.num || MORE(c[i - 2]))) found.push([i - 1, i]);
     else if (SAVE(t) && c.slice(Math.max(0, i - 3), i + 4).some((x) => x.num)) found.push([i]);
     else if (t.num && PERCENT(c[i + 1]) && /^(?:more|mehr|higher|hoehere?n?|increase|steigerung|plus|growth|wachstum|uplift)$/.test(c[i + 2]?.n ?? '')) {
@@ -359,10 +362,17 @@ function earnings(c: Token[]): Match[] {
     // the lead as the one who earns: near the English verb, anywhere before the German one at the clause end
     const english = /^(?:earn|earns|earning|make|makes|making)$/.test(t.n);
     const window = english ? c.slice(Math.max(0, i - 4), i + 4) : c.filter((x) => x.seg === t.seg);
-    if (!window.some(YOU)) return;
     if (c.some(HEDGE)) return;
+    if (!window.some(YOU)) {
+      // "Our investors earn 15 % per year": a rate of return stated as fact, whoever earns it
+      const rate = EARN(t) ? returnObjects(c).find((o) => o.length > 1) : undefined;
+      if (rate) found.push({ family: 'promised_return', at: [i, ...rate] });
+      return;
+    }
     const sure = c.slice(Math.max(0, i - 3), i + 4).some((x) => STRONG(x) || WEAK(x));
-    const amount = c.some((x) => x.num || PERCENT(x) || MONEY_AMOUNT_WORD(x) || RETURN_WORD(x));
+    // an amount in the verb's segment (or the one its colon announces); a year is not one
+    const said = c.filter((x) => x.seg === t.seg || (x.seg === t.seg + 1 && c.find((y) => y.seg === t.seg + 1)?.afterColon));
+    const amount = said.some((x) => (x.num && !/^(?:19|20)\d\d$/.test(x.n)) || PERCENT(x) || MONEY_AMOUNT_WORD(x) || RETURN_WORD(x));
     // English needs "will"/present for a promise ("you earn", "you will earn"); German present tense is one.
     const definite = !english || c.slice(Math.max(0, i - 3), i).some(DEFINITE_FUTURE) || YOU(c[i - 1]);
     if (definite && (sure || amount)) found.push({ family: 'promised_return', at: [i] });
@@ -371,7 +381,9 @@ function earnings(c: Token[]): Match[] {
 }
 
 function moneySafety(c: Token[], strong: number[][]): Match[] {
-  const found = pairs(c, 'money_safety', moneyObjects(c), strong, true);
+  // "Your investment is protected by our money-back guarantee": a refund promise, which is a service term
+  const refund = c.some((t, i) => MONEY_BACK(t) && (MONEY(c[i - 1]) || /^(?:money|geld)$/.test(c[i - 2]?.n ?? '')));
+  const found = refund ? [] : pairs(c, 'money_safety', moneyObjects(c), strong, true);
   c.forEach((t, i) => {
     // risikofrei, risikolos, riskless, verlustfrei, kapitalgeschützt; Kapitalgarantie
     if (RISK_FREE_WORD(t) || /^(?:kapital|einlagen?)\w*(?:garantie|garantiert\w*)$/.test(t.n)) {
@@ -394,7 +406,8 @@ function moneySafety(c: Token[], strong: number[][]): Match[] {
         return;
       }
       // "no risk of double booking", "kein Risiko für Ihre Daten": a risk of something other than losing money
-      if (NOT_THE_OBJECT(c[i + 1]) && !/^verlust/.test(t.n)) {
+      // ("Null Risiko für Sie", "no risk for you": the lead is the one at risk, so it is about their money)
+      if (NOT_THE_OBJECT(c[i + 1]) && !/^verlust/.test(t.n) && !/^(?:sie|you|ihnen|dich|euch|du)$/.test(c[i + 2]?.n ?? '')) {
         const what = c.slice(i + 2, i + 6);
         if (!what.some((x) => MONEY(x) || LOSS(x) || LOSE(x) || RETURN_WORD(x))) return;
       }
@@ -443,6 +456,9 @@ function quickWealth(c: Token[], strong: number[][]): Match[] {
     // "ueber Nacht", "in 3 Monaten", "within a few weeks", "innerhalb von 90 Tagen"
     const night = c.findIndex((t, i) => /^(?:ueber|over)$/.test(t.n) && /^nacht$/.test(c[i + 1]?.n ?? ''));
     if (night >= 0) return night;
+    // "by next year", "bis nächstes Jahr", "bis Ende des Jahres"
+    const soon = c.findIndex((t, i) => /^(?:by|bis)$/.test(t.n) && /^(?:next|naechste[snm]?|ende|end)$/.test(c[i + 1]?.n ?? ''));
+    if (soon >= 0) return soon;
     const frame = c.findIndex((t, i) => {
       if (!TIME_PREP(t)) return false;
       const rest = c.slice(i + 1, i + 5).filter((x) => !/^(?:von|of|just|nur|only|the|next)$/.test(x.n));
@@ -451,11 +467,15 @@ function quickWealth(c: Token[], strong: number[][]): Match[] {
     return frame >= 0 ? frame : undefined;
   };
   c.forEach((t, i) => {
-    const predicate = !RICH_ADJECTIVE(t) || !c[i + 1] || c[i + 1]!.seg !== t.seg || AFTER_PREDICATE_RICH(c[i + 1]);
+    const next = c[i + 1];
+    const predicate =
+      !RICH_ADJECTIVE(t) || !next || next.seg !== t.seg || AFTER_PREDICATE_RICH(next) || (TIME_PREP(next) && (SMALL_COUNT(c[i + 2]) || TIME_UNIT(c[i + 2])));
     // "feature-rich", "nährstoff-reich"; but "Schnell-reich-werden"
     const compound = t.joined && !QUICK(c[i - 1]) && !BECOME(c[i - 1]);
     if (RICH(t) && predicate && !compound) {
-      const become = [i - 4, i - 3, i - 2, i - 1, i + 1, i + 2].find((j) => BECOME(c[j]) && !/^(?:wealth|reichtum)$/.test(t.n));
+      // "be" only with the lead as subject: "you could be a millionaire", not "our clients may be wealthy"
+      const becomes = (j: number) => BECOME(c[j]) && (c[j]!.n !== 'be' || c.slice(Math.max(0, j - 3), j).some(YOU));
+      const become = [i - 4, i - 3, i - 2, i - 1, i + 1, i + 2].find((j) => becomes(j) && !/^(?:wealth|reichtum)$/.test(t.n));
       if (become !== undefined) found.push({ family: 'quick_wealth', at: [Math.min(i, become), Math.max(i, become)] });
       else {
         const q = quick();

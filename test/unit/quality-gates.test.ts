@@ -73,6 +73,13 @@ describe('compliance gate', () => {
       'Hi Anna, thanks for asking! Our members earn a guaranteed 6% per year on their balance. Want details?',
       '𝐆𝐮𝐚𝐫𝐚𝐧𝐭𝐞𝐞𝐝 𝐫𝐞𝐭𝐮𝐫𝐧𝐬 for every member.',
       'Wir garantieren keine Lieferzeiten, aber Ihre Rendite ist garantiert.',
+      'Die Rendite ist Ihnen gewiss.',
+      'Mit diesem Produkt ist ein Ertrag von 6 % pro Jahr garantiert.',
+      'Ihr ROI ist gesichert.',
+      'You will receive a guaranteed dividend every quarter.',
+      'Our investors earn 15% per year, every year.',
+      'Garantiert 10 % Zinsen aufs Festgeld.',
+      'We can promise you steady profits.',
     ])('blocks %p', blocked('promised_return'));
   });
 
@@ -114,6 +121,12 @@ describe('compliance gate', () => {
       'Mit uns gehen Sie kein Risiko ein.',
       'Die Investition ist komplett abgesichert.',
       'Wir garantieren keine Rendite, aber Ihr Kapital ist sicher.',
+      'Ihr Geld ist hier bombensicher.',
+      'Your savings are fully protected.',
+      'Null Risiko für Sie.',
+      'There is zero risk involved.',
+      'Verluste sind ausgeschlossen.',
+      'Sie investieren völlig risikofrei.',
     ])('blocks %p', blocked('money_safety'));
   });
 
@@ -143,6 +156,10 @@ describe('compliance gate', () => {
       'Geld verdienen im Schlaf – so geht es.',
       'Reich werden war nie einfacher.',
       'Das Schnell-reich-werden-Programm für Unternehmer.',
+      'Reich in 30 Tagen – so einfach geht es.',
+      'Build wealth fast with our signals.',
+      'Schnell reich mit Krypto.',
+      'You could be a millionaire by next year.',
     ])('blocks %p', blocked('quick_wealth'));
   });
 
@@ -180,6 +197,11 @@ describe('compliance gate', () => {
       'Wir garantieren Ihnen eine Top-Platzierung bei Google.',
       'Garantiert mehr Anfragen ab der ersten Woche.',
       'Sie können nicht nur Geld sparen, sondern garantiert mehr Umsatz machen.',
+      'Wir garantieren Ihnen, dass Ihre Verkäufe steigen.',
+      'Guaranteed success or we work for free.',
+      'Wir versprechen Ihnen doppelt so viele Termine.',
+      'Your sales will double, guaranteed.',
+      'Mit uns ist Ihr Erfolg sicher.',
     ])('blocks %p', blocked('guaranteed_outcome'));
   });
 
@@ -323,6 +345,40 @@ describe('compliance gate', () => {
       'Not only do we guarantee a reply, we also call you back.',
       'Hallo Frau Schulz, vielen Dank für Ihre Nachricht! Unser Business-Paket kostet 79 € pro Nutzer und Monat. Darin enthalten sind Support, Updates und 2 Jahre Garantie auf die Hardware. Passt Ihnen ein kurzer Termin am Donnerstag?',
       'Hi Mark, great question. We are SOC 2 certified, data is encrypted at rest and in transit, and your data is safe with us. Happy to send our security whitepaper.',
+      'Hallo Herr Braun, danke für den Hinweis! Die Sicherheit Ihrer Daten ist uns wichtig.',
+      'Hi Sara, the pilot can start next week; we will measure results together after 30 days.',
+      'Unsere Garantie: Wenn etwas nicht funktioniert, kümmern wir uns sofort darum.',
+      'We guarantee a dedicated onboarding specialist.',
+      'Your account manager will make sure everything runs smoothly.',
+      'Natürlich, das ist sicher möglich.',
+      'Our platform is used by wealth managers across Europe.',
+      'Our customers typically see a return on their investment within a year, though this varies.',
+      'Viele Kunden berichten, dass sich die Investition nach einem Jahr rechnet.',
+      'Gerne schicke ich Ihnen unseren ROI-Rechner.',
+      'There is no setup fee and no minimum term.',
+      'Wir haben 2 Jahre Gewährleistung auf alle Geräte.',
+      'Ihr Ansprechpartner ist garantiert erreichbar, auch am Wochenende.',
+      'Our guarantee covers defects in materials for 24 months.',
+      'Sie erhalten eine Bestätigung per E-Mail, garantiert innerhalb einer Stunde.',
+      'Mehr Umsatz ist das Ziel vieler Kunden, deshalb zeigen wir Ihnen gern Beispiele.',
+      'We do not make income claims.',
+      'Sie machen sicher schon Erfahrungen mit anderen Tools.',
+      'Sales are handled by our partner in Austria.',
+      'We will make it quick: a 15-minute call is enough.',
+      'Hallo Frau Yilmaz, sicher, das Angebot schicke ich Ihnen heute noch.',
+      'Wir haben feste Ansprechpartner für jeden Kunden.',
+      'Mit unserer Lösung minimieren Sie das Risiko von Datenverlust.',
+      'Es besteht kein Risiko, dass Termine doppelt gebucht werden.',
+      'Es gibt keine Kündigungsfrist, kein Risiko einer langen Bindung.',
+      'Im letzten Quartal haben unsere Kunden im Schnitt 12 % mehr Termine gebucht.',
+      'Sie verdienen eine ehrliche Antwort: Das Feature kommt erst 2027.',
+      'Unser Partnerprogramm zahlt 10 % Provision auf jeden vermittelten Kunden.',
+      'Your investment is protected by our 30-day money-back guarantee.',
+      'We guarantee your satisfaction or your money back.',
+      'Zufriedenheitsgarantie: Geld zurück innerhalb von 30 Tagen.',
+      'Safe travels and talk soon!',
+      'Our clients may be wealthy.',
+      'It is great to be rich in features.',
     ])('lets %p through', (text) => {
       expect(checkCompliance(text)).toEqual({ gate: 'compliance', passed: true });
     });
