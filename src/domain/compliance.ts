@@ -90,15 +90,19 @@ function clausesOf(text: string): Token[][] {
         colon = raw === ':';
         continue;
       }
-      const n = fold(raw);
-      if (CONTRAST.test(n)) {
+      if (CONTRAST.test(fold(raw))) {
         if (clause.length) clauses.push(clause);
         clause = [];
         seg = 0;
         continue;
       }
       const joined = m.index > 0 && sentence[m.index - 1] === '-' && /[\p{L}\p{N}]/u.test(sentence[m.index - 2] ?? '');
-      clause.push({ n, raw, seg, joined, num: /^\p{N}/u.test(raw), afterColon: colon });
+      // "money's", "you'll", "gibt's": the word and its clitic; "can't" stays one negator
+      const clitic = /^(.+?)('(?:s|re|ll|m|ve|d))$/.exec(raw);
+      const words = clitic ? [clitic[1]!, clitic[2]!] : [raw];
+      for (const [k, word] of words.entries()) {
+        clause.push({ n: fold(word), raw: word, seg, joined: joined && k === 0, num: /^\p{N}/u.test(word), afterColon: colon && k === 0 });
+      }
       colon = false;
     }
     if (clause.length) clauses.push(clause);
@@ -148,9 +152,11 @@ const NOT_A_RETURN_RATE = is(
 );
 const EARN = is(/^(?:earn|earns|earning|verdienen|verdienst|verdient|verdiene|verdienst)$/);
 const MAKE = is(/^(?:make|makes|making|machen|machst|macht)$/);
-const YOU = is(/^(?:you|you'll|you're|sie|du|ihr)$/);
+const YOU = is(/^(?:you|sie|du|ihr)$/);
 const DEFINITE_FUTURE = is(/^(?:will|'ll|shall|going|gonna|werden|wirst|werdet)$/);
-const HEDGE = is(/^(?:could|can|may|might|should|would|possibly|potentially|koennen|koennten|koennte|kann|kannst|moeglicherweise|eventuell|vielleicht|bis)$/);
+const HEDGE = is(/^(?:could|can|may|might|should|would|possibly|potentially|koennen|koennten|koennte|kann|kannst|moeglicherweise|eventuell|vielleicht)$/);
+// "bis zu 8 %", "up to 8%": a ceiling, not a promise
+const hedged = (c: Token[]) => c.some((t, i) => HEDGE(t) || (/^(?:bis|up)$/.test(t.n) && /^(?:zu|to)$/.test(c[i + 1]?.n ?? '')));
 const CONTRACT_PAYMENT = is(/^(?:commission|commissions|provision|provisionen|referral|affiliate\w*)$/);
 const MONEY_AMOUNT_WORD = is(/^(?:money|cash|geld|euro|euros|dollar|dollars|tausend|thousands|millionen|millions|vermoegen|fortune)$/);
 
@@ -219,7 +225,7 @@ interface Match {
   own?: number[];
 }
 
-/** Indices of the words that are an object of the given kind, with the span each covers. */
+/** What a return is, each as the indices of its words: "Rendite", "ROI", "interest rate", "8 % im Jahr". */
 function returnObjects(c: Token[]): number[][] {
   const found: number[][] = [];
   const noRate = c.some(NOT_A_RETURN_RATE);
@@ -282,8 +288,7 @@ function strongPromises(c: Token[]): number[][] {
       let segEnd = i;
       while (c[segEnd + 1]?.seg === c[i]!.seg) segEnd += 1;
       if (segEnd > i && /^zu$/.test(c[segEnd]!.n)) found.push([i, segEnd]);
-    }
-    else if (/^100prozentig\w*|^hundertprozentig\w*/.test(c[i]!.n)) found.push([i]);
+    } else if (/^100prozentig\w*|^hundertprozentig\w*/.test(c[i]!.n)) found.push([i]);
   }
   return found;
 }
@@ -359,10 +364,10 @@ function earnings(c: Token[]): Match[] {
   c.forEach((t, i) => {
     const earn = EARN(t) || (MAKE(t) && (MONEY_AMOUNT_WORD(c[i + 1]) || c[i + 1]?.num || /^[€$£]/.test(c[i + 1]?.raw ?? '') || RETURN_WORD(c[i + 1])));
     if (!earn) return;
+    if (hedged(c)) return;
     // the lead as the one who earns: near the English verb, anywhere before the German one at the clause end
     const english = /^(?:earn|earns|earning|make|makes|making)$/.test(t.n);
     const window = english ? c.slice(Math.max(0, i - 4), i + 4) : c.filter((x) => x.seg === t.seg);
-    if (c.some(HEDGE)) return;
     if (!window.some(YOU)) {
       // "Our investors earn 15 % per year": a rate of return stated as fact, whoever earns it
       const rate = EARN(t) ? returnObjects(c).find((o) => o.length > 1) : undefined;
@@ -372,10 +377,10 @@ function earnings(c: Token[]): Match[] {
     const sure = c.slice(Math.max(0, i - 3), i + 4).some((x) => STRONG(x) || WEAK(x));
     // an amount in the verb's segment (or the one its colon announces); a year is not one
     const said = c.filter((x) => x.seg === t.seg || (x.seg === t.seg + 1 && c.find((y) => y.seg === t.seg + 1)?.afterColon));
-    const amount = said.some((x) => (x.num && !/^(?:19|20)\d\d$/.test(x.n)) || PERCENT(x) || MONEY_AMOUNT_WORD(x) || RETURN_WORD(x));
+    const amount = said.find((x) => (x.num && !/^(?:19|20)\d\d$/.test(x.n)) || PERCENT(x) || MONEY_AMOUNT_WORD(x) || RETURN_WORD(x));
     // English needs "will"/present for a promise ("you earn", "you will earn"); German present tense is one.
     const definite = !english || c.slice(Math.max(0, i - 3), i).some(DEFINITE_FUTURE) || YOU(c[i - 1]);
-    if (definite && (sure || amount)) found.push({ family: 'promised_return', at: [i] });
+    if (definite && (sure || amount)) found.push({ family: 'promised_return', at: amount ? [i, c.indexOf(amount)] : [i] });
   });
   return found;
 }
@@ -507,7 +512,7 @@ function guaranteedOutcomes(c: Token[], strong: number[][]): Match[] {
   c.forEach((t, i) => {
     if (!/^(?:double|triple|quadruple|verdoppeln|verdreifachen|vervielfachen)$/.test(t.n)) return;
     const before = c.slice(Math.max(0, i - 5), i);
-    if (before.some(YOU) && before.some(DEFINITE_FUTURE) && !c.some(HEDGE)) found.push({ family: 'guaranteed_outcome', at: [i] });
+    if (before.some(YOU) && before.some(DEFINITE_FUTURE) && !hedged(c)) found.push({ family: 'guaranteed_outcome', at: [i] });
   });
   return found;
 }
