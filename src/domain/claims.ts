@@ -10,8 +10,9 @@ import type { GateResult } from './quality-gates';
  * "05.12." (a date without a year matches that day in any year; two years must agree).
  *
  * Not claims, by rule: phone numbers (a leading + or 0 and seven or more digits), times of day ("10 Uhr",
- * "10:30", "3pm", "15.30 Uhr"), slash dates without a year ("24/7", "1/2"), numbers without a currency, percent
- * sign or month (list numbering, counts, durations, years on their own).
+ * "10:30", "3pm", "15.30 Uhr"), slash dates without a year ("24/7", "1/2"), a VAT rate ("zzgl. 19 % MwSt."),
+ * numbers without a currency, percent sign or month (list numbering, counts, durations, years on their own).
+ * A number without a currency in a source does back a price ("Preis pro Nutzer: 49" backs "49 €").
  */
 
 export type Currency = 'EUR' | 'USD' | 'GBP' | 'CHF';
@@ -224,6 +225,7 @@ function isDiscount(text: string, start: number, end: number): boolean {
   return DISCOUNT_AFTER.test(text.slice(end, end + 40)) || DISCOUNT_BEFORE.test(text.slice(Math.max(0, start - 40), start));
 }
 
+const VAT_AFTER = /^\s*(?:gesetzliche[rn]?\s+)?(?:MwSt|USt|VAT|Mehrwertsteuer|Umsatzsteuer|sales tax)(?![\p{L}])/iu;
 const PERCENT = String.raw`(?:\s?%|\s?(?:Prozent|percent|per\s?cent|pct\.?)(?![\p{L}]))`;
 
 function moneyClaims(text: string, whole: string, start: number, amounts: number[], currency: Currency): Claim[] {
@@ -289,6 +291,8 @@ function scan(text: string): { claims: Claim[]; rest: string } {
   const percent = new RegExp(String.raw`${B}(?<a>${NUM})(?:${PERCENT})?(?:\s?[-–]\s?|\s(?:bis|to)\s)(?<b>${NUM})${PERCENT}|${B}(?<c>${NUM})${PERCENT}`, 'giu');
   take(percent, (m) => {
     const g = m.groups!;
+    // "zzgl. 19 % MwSt.": a tax rate is the law's figure, not the seller's
+    if (VAT_AFTER.test(rest.slice(m.index + m[0].length, m.index + m[0].length + 30))) return [];
     const values = g.c ? [parseAmount(g.c)] : [parseAmount(g.a!), parseAmount(g.b!)];
     return percentClaims(rest, m[0], m.index, values);
   });

@@ -131,6 +131,7 @@ describe('extracting claims', () => {
     ['a year on its own', 'Since 2015 we have served 300 teams.'],
     ['standards and versions', 'ISO 27001, SOC 2, Windows 11 and Version 3.2.1 are supported.'],
     ['"may" the verb', 'We may 3 times a week send an update.'],
+    ['a VAT rate', 'Alle Preise zzgl. 19 % MwSt., plus 20% VAT in the UK.'],
     ['an email address and a URL', 'Write to team2026@example.org or see https://example.org/12.12.2026'],
   ])('does not count %s as a claim', (_name, text) => {
     expect(extractClaims(text)).toEqual([]);
