@@ -388,7 +388,7 @@ function earnings(c: Token[]): Match[] {
 function moneySafety(c: Token[], strong: number[][]): Match[] {
   // "Your investment is protected by our money-back guarantee": a refund promise, which is a service term
   const refund = c.some((t, i) => MONEY_BACK(t) && (MONEY(c[i - 1]) || /^(?:money|geld)$/.test(c[i - 2]?.n ?? '')));
-  const found = refund ? [] : pairs(c, 'money_safety', moneyObjects(c), strong, true);
+  const found: Match[] = [];
   c.forEach((t, i) => {
     // risikofrei, risikolos, riskless, verlustfrei, kapitalgeschützt; Kapitalgarantie
     if (RISK_FREE_WORD(t) || /^(?:kapital|einlagen?)\w*(?:garantie|garantiert\w*)$/.test(t.n)) {
@@ -424,6 +424,7 @@ function moneySafety(c: Token[], strong: number[][]): Match[] {
     if (LOSS(t) && c.slice(i + 1, i + 4).some(EXCLUDED)) found.push({ family: 'money_safety', at: [i, c.findIndex((x, k) => k > i && EXCLUDED(x))] });
   });
   found.push(...cannotLose(c));
+  if (!refund) found.push(...pairs(c, 'money_safety', moneyObjects(c), strong, true));
   return found;
 }
 
