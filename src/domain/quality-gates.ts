@@ -1,12 +1,13 @@
 import type { Channel } from './channels';
 import { CHANNEL_RULES } from './channel-rules';
+import { describeFinding, findComplianceClaims } from './compliance';
 
 /**
  * The checks a reply must pass before it may reach a lead, each a pure function with a reason code. A failed
  * gate never sends: the reply goes to a human (who may edit it, and the edit passes the gates again).
  */
 
-export type GateName = 'moderation' | 'compliance' | 'spam' | 'channel_rules' | 'opt_out';
+export type GateName = 'moderation' | 'compliance' | 'spam' | 'channel_rules' | 'opt_out' | 'claims';
 
 export interface GateResult {
   gate: GateName;
@@ -20,17 +21,6 @@ const L = '\\p{L}';
 function phrase(body: string): RegExp {
   return new RegExp(`(?<!${L})(?:${body})(?!${L})`, 'iu');
 }
-
-// Promises that financial-promotion and unfair-commercial-practice rules (UWG §5, FCA COBS 4) forbid a
-// salesperson to make; matched with their inflections.
-const COMPLIANCE_PHRASES: { pattern: RegExp; label: string }[] = [
-  { label: 'garantiert', pattern: phrase('garantiert(?:e|er|es|en|em)?') },
-  { label: 'risikofrei', pattern: phrase('risikofrei(?:e|er|es|en|em)?|risikolos(?:e|er|es|en|em)?|ohne (?:jedes |jegliches )?risiko') },
-  { label: 'sichere Rendite', pattern: phrase('sichere(?:n|r)? (?:rendite|gewinne?|einnahmen)|rendite garantiert') },
-  { label: 'guaranteed returns', pattern: phrase('guaranteed (?:returns?|profits?|income|gains?|results?|success|roi)|guarantee(?:s|d)? (?:you )?(?:a )?(?:return|profit|roi)') },
-  { label: 'risk-free', pattern: phrase('risk[- ]?free|no risk(?: at all)?|zero risk|without (?:any )?risk') },
-  { label: 'cannot lose', pattern: phrase("can(?:'|no)?t lose|cannot lose|double your (?:money|investment)") },
-];
 
 // Spam patterns (seed 2.6): shouting, bait phrases, link stuffing, link shorteners, money symbols.
 const SPAM_PHRASES = phrase(
@@ -52,22 +42,62 @@ export function checkModerationLocally(text: string): GateResult {
     : { gate: 'moderation', passed: true, detail: 'local word list' };
 }
 
+/**
+ * Promised returns, safety of money, getting rich quickly and guaranteed outcomes, by meaning (see compliance.ts).
+ * The reason code stays `compliance_phrase`; the detail names each family and the words that make the claim.
+ */
 export function checkCompliance(text: string): GateResult {
-  for (const { pattern, label } of COMPLIANCE_PHRASES) {
-    const hit = pattern.exec(text);
-    if (hit) return { gate: 'compliance', passed: false, reason: 'compliance_phrase', detail: `${label}: "${hit[0]}"` };
+  const findings = findComplianceClaims(text);
+  if (findings.length === 0) return { gate: 'compliance', passed: true };
+  return { gate: 'compliance', passed: false, reason: 'compliance_phrase', detail: findings.map(describeFinding).join('; ') };
+}
+
+// Emoji and symbol stuffing: what spam filters and the platforms' spam rules score (Meta's WhatsApp Business
+// Messaging Policy and LinkedIn's Professional Community Policies both name "excessive" symbols and emoji).
+const MONEY_EMOJI = /^(?:💰|💸|🤑|💵|💶|💷|💴|💲|🪙)$/u;
+const EMOJI = /\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\p{Regional_Indicator}/u;
+// A run of one symbol is decoration ("★★★", "→→→", "✅✅✅", "$$$"); plain-text formatting ("===", "+++", ">>>") is not.
+const SYMBOL = /^(?:\p{S}|\p{Emoji_Presentation}|\p{Extended_Pictographic})/u;
+const FORMATTING = /^[+<=>|~^`]$/;
+// Letters dressed up as other letters, which filters cannot read and screen readers spell out: mathematical
+// alphanumerics (𝐅𝐑𝐄𝐄), circled and parenthesised letters (Ⓕⓡⓔⓔ), squared letters (🅵🆁🅴🅴), full-width
+// letters (ＦＲＥＥ), small capitals (ꜰʀᴇᴇ).
+const DECORATIVE_LETTER =
+  /[\u{1D400}-\u{1D7FF}\u{249C}-\u{24E9}\u{1F130}-\u{1F189}\u{FF21}-\u{FF3A}\u{FF41}-\u{FF5A}\u{1D00}-\u{1D2B}\u{A730}-\u{A731}\u{0280}\u{029F}\u{026A}\u{0299}\u{029C}\u{0274}\u{0262}\u{028F}]/gu;
+const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+function emojiStuffing(text: string): string | undefined {
+  const graphemes = [...GRAPHEMES.segment(text)].map((g) => g.segment);
+  const emoji = graphemes.filter((g) => EMOJI.test(g));
+  const money = emoji.filter((g) => MONEY_EMOJI.test(g.replace(/\uFE0F/g, '')));
+  if (money.length >= 2) return `repeated money emoji (${money.length})`;
+  const words = (text.match(/\p{L}[\p{L}\p{N}'’-]*/gu) ?? []).length;
+  // One or two friendly emoji in a reply are fine; eight anywhere, or four at one per five words, are stuffing.
+  if (emoji.length >= 8 || (emoji.length >= 4 && emoji.length / Math.max(words, 1) >= 0.2)) {
+    return `too many emoji (${emoji.length} in ${words} words)`;
   }
-  return { gate: 'compliance', passed: true };
+  // the same symbol three times in a row, spaces between allowed ("★ ★ ★")
+  const symbols = graphemes.filter((g) => !/^\s+$/u.test(g));
+  for (let i = 0; i + 2 < symbols.length; i++) {
+    const g = symbols[i]!;
+    if (SYMBOL.test(g) && !FORMATTING.test(g) && symbols[i + 1] === g && symbols[i + 2] === g) return `a run of symbols: ${g}${g}${g}`;
+  }
+  const decorative = text.match(DECORATIVE_LETTER) ?? [];
+  if (decorative.length >= 3) return `decorative Unicode letters (${decorative.slice(0, 6).join('')})`;
+  return undefined;
 }
 
 export function checkSpam(text: string): GateResult {
   const fail = (detail: string): GateResult => ({ gate: 'spam', passed: false, reason: 'spam_pattern', detail });
+  const stuffing = emojiStuffing(text);
+  if (stuffing) return fail(stuffing);
   const letters = text.match(/\p{L}/gu) ?? [];
   const upper = text.match(/\p{Lu}/gu) ?? [];
   if (letters.length >= 20 && upper.length / letters.length > 0.5) return fail('mostly capital letters');
   if (/[!?]{3,}/.test(text)) return fail('repeated exclamation or question marks');
   if (/[$€£]{2,}/.test(text)) return fail('repeated currency symbols');
-  const phraseHit = SPAM_PHRASES.exec(text);
+  // Read through look-alike letters too: "𝐂𝐥𝐢𝐜𝐤 𝐡𝐞𝐫𝐞" is "Click here".
+  const phraseHit = SPAM_PHRASES.exec(text.normalize('NFKC'));
   if (phraseHit) return fail(`bait phrase: "${phraseHit[0]}"`);
   if (SHORTENER.test(text)) return fail('link shortener');
   if ((text.match(/https?:\/\//gi) ?? []).length > 2) return fail('more than two links');

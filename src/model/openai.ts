@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { ModelError, ReplySchema, type ModelReply, type ReplyModel, type ReplyRequest } from './types';
+import { DETECTED_ACTIONS, ModelError, ReplySchema, type ModelReply, type ReplyIssue, type ReplyModel, type ReplyRequest } from './types';
 
 export interface OpenAiOptions {
   apiKey: string;
@@ -71,17 +71,50 @@ export function createOpenAiModel(options: OpenAiOptions): ReplyModel {
       }
       const message = completion.choices[0]?.message;
       if (message?.refusal) throw new ModelError('refusal', `the model refused: ${message.refusal}`, false);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(message?.content ?? '');
-      } catch {
-        throw new ModelError('invalid_output', 'the model answered with something that is not JSON', false);
-      }
-      const result = ReplySchema.safeParse(parsed);
-      if (!result.success) {
-        throw new ModelError('invalid_output', `the model's answer does not fit the schema: ${result.error.issues[0]?.message}`, false);
-      }
-      return result.data;
+      return readModelAnswer(message?.content);
     },
+  };
+}
+
+const MAX_REPLY = 8000;
+const MAX_REASONING = 2000;
+
+/**
+ * The model's answer as a reply. Structured output is a request, not a promise: OpenAI-compatible servers that
+ * ignore `json_schema` wrap the JSON in a Markdown fence, invent a label or drop the confidence. When the reply
+ * text is there, a person gets it as a draft with confidence 0 and the problems named in `issues`; only an
+ * answer without usable text (not JSON, no reply, an empty one) is an `invalid_output` error.
+ */
+export function readModelAnswer(content: string | null | undefined): ModelReply {
+  const unfenced = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/i.exec(content ?? '')?.[1] ?? content ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(unfenced);
+  } catch {
+    throw new ModelError('invalid_output', 'the model answered with something that is not JSON', false);
+  }
+  const answer = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const text = typeof answer.reply === 'string' ? answer.reply.trim() : '';
+  if (!text) throw new ModelError('invalid_output', 'the model answered without reply text', false);
+  const strict = ReplySchema.safeParse({ ...answer, reply: text });
+  if (strict.success) return strict.data;
+
+  const issues: ReplyIssue[] = [];
+  const { confidence, detectedAction, reasoning } = answer;
+  if (confidence === undefined || confidence === null) issues.push('confidence_missing');
+  else if (typeof confidence !== 'number' || !Number.isFinite(confidence)) issues.push('confidence_not_a_number');
+  else if (confidence < 0 || confidence > 1) issues.push('confidence_out_of_range');
+  const action = DETECTED_ACTIONS.find((a) => a === detectedAction);
+  if (detectedAction === undefined || detectedAction === null || detectedAction === '') issues.push('detected_action_missing');
+  else if (!action) issues.push('detected_action_unknown');
+  if (typeof reasoning !== 'string') issues.push('reasoning_missing');
+  if (text.length > MAX_REPLY) issues.push('reply_too_long');
+  return {
+    reply: text,
+    // Reasoning beyond its limit is cut, not a problem: the confidence stands when nothing else was wrong.
+    confidence: issues.length ? 0 : (confidence as number),
+    detectedAction: action ?? 'unclear',
+    reasoning: typeof reasoning === 'string' ? reasoning.slice(0, MAX_REASONING) : '',
+    ...(issues.length ? { issues } : {}),
   };
 }

@@ -12,7 +12,26 @@ export const ReplySchema = z.object({
   detectedAction: z.enum(DETECTED_ACTIONS),
   reasoning: z.string().max(2000),
 });
-export type ModelReply = z.infer<typeof ReplySchema>;
+/**
+ * What a model found wrong with its own answer when the reply text was usable but a label was not (an unknown
+ * detectedAction, a confidence that is missing, not a number or outside 0..1, no reasoning, an over-long reply).
+ * The text is kept, the confidence is 0, and a person reviews it: a blank draft helps nobody.
+ */
+export const REPLY_ISSUES = [
+  'confidence_missing',
+  'confidence_not_a_number',
+  'confidence_out_of_range',
+  'detected_action_missing',
+  'detected_action_unknown',
+  'reasoning_missing',
+  'reply_too_long',
+] as const;
+export type ReplyIssue = (typeof REPLY_ISSUES)[number];
+
+export type ModelReply = z.infer<typeof ReplySchema> & {
+  /** Present (non-empty) only when the answer was repaired; the confidence is then 0. */
+  issues?: ReplyIssue[];
+};
 
 export interface ReplyRequest {
   /** The lead's message: user content only, never part of the instructions. */

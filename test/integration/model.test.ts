@@ -71,7 +71,9 @@ it('uses the structured reply, sends the lead text only as user content, and sen
 it.each([
   ['a refusal', [{ kind: 'refusal', message: "I can't help with that." }], 'model_error:refusal', 1],
   ['output that is not JSON', [{ kind: 'invalid', content: 'Sure! Here is a reply.' }], 'model_error:invalid_output', 1],
-  ['output outside the schema', [{ kind: 'invalid', content: '{"reply":"Hi","confidence":7}' }], 'model_error:invalid_output', 1],
+  ['a JSON answer without reply text', [{ kind: 'invalid', content: '{"confidence":0.9,"detectedAction":"pricing","reasoning":"r"}' }], 'model_error:invalid_output', 1],
+  ['a JSON answer whose reply is blank', [{ kind: 'invalid', content: '{"reply":"  ","confidence":0.9,"detectedAction":"pricing","reasoning":"r"}' }], 'model_error:invalid_output', 1],
+  ['a JSON array', [{ kind: 'invalid', content: '["Happy to help"]' }], 'model_error:invalid_output', 1],
   ['a 500 on every attempt', [{ kind: 'status', status: 500 }], 'model_error:server_error', 3],
   ['a timeout on every attempt', [{ kind: 'hang' }], 'model_error:timeout', 3],
 ] as const)('sends nothing after %s: the reply goes to review with the reason', async (_name, behaviours, reason, attempts) => {
@@ -82,6 +84,24 @@ it.each([
   expect(chatRequests()).toHaveLength(attempts);
   const review = (await stack.request('GET', `/v1/reviews/${read.review.id}`, { key: user.key })).body;
   expect(review.draft.text).toBeNull();
+  const outbox = (await stack.request('GET', '/v1/outbox', { key: user.key })).body.messages;
+  expect(outbox.find((m: any) => m.eventId === eventId)).toBeUndefined();
+});
+
+it.each([
+  ['a confidence outside 0..1', '{"reply":"Our plans start at 49 EUR per user.","confidence":7,"detectedAction":"pricing","reasoning":"r"}'],
+  ['no confidence and no reasoning', '{"reply":"Our plans start at 49 EUR per user.","detectedAction":"pricing"}'],
+  ['a confidence written as text', '{"reply":"Our plans start at 49 EUR per user.","confidence":"high","detectedAction":"pricing","reasoning":"r"}'],
+  ['an unknown detectedAction', '{"reply":"Our plans start at 49 EUR per user.","confidence":0.97,"detectedAction":"sales_pitch","reasoning":"r"}'],
+  ['JSON in a Markdown fence with a broken label', '```json\n{"reply":"Our plans start at 49 EUR per user.","confidence":0.97,"detectedAction":"PRICE"}\n```'],
+])('gives a person the draft, never sends it, after %s', async (_name, content) => {
+  fake.script([{ kind: 'invalid', content }]);
+  const eventId = await post('What does it cost?');
+  const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
+  expect(read.stageReason).toBe('low_confidence');
+  expect(chatRequests()).toHaveLength(1);
+  const review = (await stack.request('GET', `/v1/reviews/${read.review.id}`, { key: user.key })).body;
+  expect(review.draft).toMatchObject({ text: 'Our plans start at 49 EUR per user.', confidence: 0 });
   const outbox = (await stack.request('GET', '/v1/outbox', { key: user.key })).body.messages;
   expect(outbox.find((m: any) => m.eventId === eventId)).toBeUndefined();
 });
