@@ -398,7 +398,20 @@ function verdict(target: { max?: number; min?: number; label: string }, value: n
   return { target: target.label, value, met, distance };
 }
 
-function printTable(r: Record<string, any>, verdicts: ReturnType<typeof verdict>[], reconciled: boolean): void {
+interface BenchResult {
+  machine: { cpus: number; node: string };
+  config: { durability: string };
+  ceiling: { workflowsPerSecond: number };
+  drain: { repliesPerSecond: number; secondsFor1000: number; ratioToCeiling: number };
+  historyEventsPerMessage: { min: number; median: number; max: number };
+  cpuMsPerMessage: Record<string, number>;
+  post: { burst: { concurrency: number; p50: number; p99: number }; steady: { rps: number; p50: number; p99: number } };
+  approveToSendStarted: { n: number; p50: number; p99: number };
+  duplicates: number;
+  reconciliation: { events: number; workflows: number; outcomes: number; outboxRows: number };
+}
+
+function printTable(r: BenchResult, verdicts: ReturnType<typeof verdict>[], reconciled: boolean): void {
   const rows: [string, string][] = [
     ['ceiling (no-op, 8 local activities)', `${r.ceiling.workflowsPerSecond} workflows/s`],
     ['replies per second', `${r.drain.repliesPerSecond} (1000 in ${r.drain.secondsFor1000} s)`],
