@@ -10,6 +10,7 @@ import { createSecretBox } from './domain/secrets';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
+import { WorkflowStarter } from './temporal/starter';
 import { requireSetting } from './worker';
 
 export interface RunningApi {
@@ -28,6 +29,7 @@ export function apiDepsFromConfig(
     temporal: parts.temporal,
     logger: parts.logger,
     taskQueue: config.temporal.taskQueue,
+    starter: new WorkflowStarter(parts.temporal, config.temporal.taskQueue, parts.logger),
     confidenceThreshold: config.confidenceThreshold,
     secrets: secretKey ? createSecretBox(secretKey) : undefined,
     unsubscribeSecret: secretKey,
@@ -47,12 +49,15 @@ export function startApiServer(deps: ApiDeps, host: string, port: number): Promi
       const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       resolve({
         url: `http://${shownHost}:${info.port}`,
-        close: () =>
-          new Promise<void>((done) => {
+        close: async () => {
+          await new Promise<void>((done) => {
             server?.close(() => done());
             // Keep-alive connections would hold close() open until they time out.
             (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
+          });
+          // Accepted events whose workflows have not started yet: a few seconds to start them (the sweep has the rest).
+          await deps.starter.stop();
+        },
       });
     });
     server.once('error', reject);

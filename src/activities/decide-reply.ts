@@ -20,8 +20,11 @@ type PlannedSend = Extract<SendPlanResult, { ok: true }>;
 export type ReplyDecision =
   /** The owner's controls or the lead's opt-out end the reply before it is routed. */
   | { outcome: 'stop'; stage: Extract<Stage, 'cancelled' | 'skipped'>; reason: string; gates: GateResult[] }
-  /** Sent without a person: the day's automatic allowance is taken and the send planned. */
-  | { outcome: 'auto'; gates: GateResult[]; plan: PlannedSend; threshold: number }
+  /**
+   * Sent without a person: the day's automatic allowance is taken and the send planned. `text` is the reply as it
+   * goes out when it differs from the draft (the user's AI-disclosure line added).
+   */
+  | { outcome: 'auto'; gates: GateResult[]; plan: PlannedSend; threshold: number; text?: string }
   /** Waits for a person; a one-click reply comes with its plan. */
   | { outcome: 'review'; reason: ReviewReason; detail?: string; oneClick: boolean; gates: GateResult[]; plan?: PlannedSend; threshold: number };
 

@@ -3,11 +3,14 @@ import { createMiddleware } from 'hono/factory';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../domain/secrets';
+import type { WorkflowStarter } from '../temporal/starter';
 
 export interface ApiDeps {
   db: Pool;
   temporal: Client;
   taskQueue: string;
+  /** Starts the workflows of accepted events off the request path. */
+  starter: WorkflowStarter;
   logger: Logger;
   /** The installation's AUTOPILOT_CONFIDENCE_THRESHOLD, shown beside a user's own. */
   confidenceThreshold: number;

@@ -166,6 +166,7 @@ async function decide(reply: ReplyRun, prepared: PreparedReply, generated: Gener
   if (decision.outcome === 'auto') {
     reply.basis = { route: 'auto_send', gates: decision.gates };
     reply.decidedBy = 'autopilot';
+    if (decision.text !== undefined) reply.text = decision.text;
     return { step: 'wait', plan: decision.plan };
   }
   const failed = decision.gates.find((g) => !g.passed);

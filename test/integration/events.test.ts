@@ -2,6 +2,7 @@ import { AutopilotChannel, AutopilotContact, AutopilotStage, AutopilotUser } fro
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logger';
 import { startApiServer } from '../../src/server';
+import { WorkflowStarter } from '../../src/temporal/starter';
 import { freePort } from '../../src/temporal/dev-server';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -230,7 +231,9 @@ describe('health', () => {
 
   it('answers /readyz with 503 naming Postgres when the database does not answer', async () => {
     const deadDb = createPool(`postgres://nobody:nothing@127.0.0.1:${await freePort()}/none`);
-    const api = await startApiServer({ db: deadDb, temporal: stack.temporal, taskQueue: stack.taskQueue, logger: createLogger('silent'), confidenceThreshold: 0.85 }, '127.0.0.1', 0);
+    const logger = createLogger('silent');
+    const starter = new WorkflowStarter(stack.temporal, stack.taskQueue, logger);
+    const api = await startApiServer({ db: deadDb, temporal: stack.temporal, taskQueue: stack.taskQueue, starter, logger, confidenceThreshold: 0.85 }, '127.0.0.1', 0);
     try {
       const response = await fetch(`${api.url}/readyz`);
       expect(response.status).toBe(503);
