@@ -4,7 +4,7 @@ import { findContact } from '../db/contacts';
 import { findEvent } from '../db/events';
 import { trackResult } from '../db/experiments';
 import { claimJobForSending, markJobSent, recordJobError, type JobRow } from '../db/jobs';
-import { NonRetryableSendError, RateLimitedSendError, RetryableSendError } from '../channels/types';
+import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, SendOutcomeUnknownError } from '../channels/types';
 import { sendFailureType } from '../domain/send-errors';
 import type { PoolClient } from 'pg';
 import { withTransaction } from '../db/transaction';
@@ -132,6 +132,8 @@ export function createSendReply({ db, channels, clock, logger }: ActivityDeps) {
         throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });
       }
       if (err instanceof RetryableSendError) throw ApplicationFailure.retryable(err.message, 'RetryableSendError');
+      // The platform may have the message: never again on its own, a person checks first (review send_uncertain).
+      if (err instanceof SendOutcomeUnknownError) throw ApplicationFailure.create({ type: 'SendUncertain', nonRetryable: true, message: err.message });
       throw err;
     }
 
