@@ -64,7 +64,7 @@ interface SmtpError extends Error {
 }
 
 /** What a failed SMTP send means, given whether the whole message had been handed to the connection. */
-export function smtpFailure(err: SmtpError, messageHandedOver: boolean): SendFailureKind | 'unknown' {
+function smtpFailure(err: SmtpError, messageHandedOver: boolean): SendFailureKind | 'unknown' {
   const reply = err.responseCode;
   if (reply !== undefined && reply >= 400 && reply < 600) {
     const listed = listedFailure(SMTP_REPLIES, reply);
@@ -154,6 +154,8 @@ export function createEmailAdapter(options: EmailOptions): ChannelAdapter {
       });
       // The last step before the transport pipes the message into DATA: its end means the whole message went to
       // the connection, and the end-of-data mark follows it. DATA refused: the stream is dropped unread, no end.
+      // (A step added after this one, such as DKIM signing, reads it earlier: that only makes the adapter more
+      // cautious, never less.)
       let messageHandedOver = false;
       transport.use('stream', (mail, done) => {
         mail.message.processFunc((input) => input.once('end', () => (messageHandedOver = true)));
