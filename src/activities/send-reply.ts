@@ -6,7 +6,7 @@ import { claimJobForSending, recordJobError, type JobRow } from '../db/jobs';
 import { recordSentReply } from '../db/sent-replies';
 import { loadSettingsRows, lockControls } from '../db/settings';
 import { withTransaction } from '../db/transaction';
-import { NonRetryableSendError, RateLimitedSendError, RetryableSendError } from '../channels/types';
+import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, SendOutcomeUnknownError } from '../channels/types';
 import { sendFailureType } from '../domain/send-errors';
 import { controlStop, resolveSettings, userLevelSettings } from '../domain/settings';
 import type { Channel } from '../domain/channels';
@@ -146,6 +146,8 @@ async function sendOnce(
         throw ApplicationFailure.create({ message: err.message, type: 'RateLimited', nextRetryDelay: err.retryAfterMs });
       }
       if (err instanceof RetryableSendError) throw ApplicationFailure.retryable(err.message, 'RetryableSendError');
+      // The platform may have the message: never again on its own, a person checks first (review send_uncertain).
+      if (err instanceof SendOutcomeUnknownError) throw ApplicationFailure.create({ type: 'SendUncertain', nonRetryable: true, message: err.message });
       throw err;
     }
 

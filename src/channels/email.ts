@@ -7,11 +7,14 @@ import { signUnsubscribeToken } from '../domain/unsubscribe';
 import { hasActiveConnection, requireActiveConnection } from './connection';
 import {
   NonRetryableSendError,
-  RateLimitedSendError,
-  RetryableSendError,
+  SendOutcomeUnknownError,
+  listedFailure,
+  sendFailure,
   type ChannelAdapter,
   type OutgoingReply,
+  type PlatformErrorTable,
   type PreparedMessage,
+  type SendFailureKind,
   type SendResult,
 } from './types';
 
@@ -20,7 +23,58 @@ import {
  * References, "Re:" subject), and one-click unsubscribe (RFC 8058: List-Unsubscribe with a signed URL the API
  * serves, List-Unsubscribe-Post: List-Unsubscribe=One-Click). The Message-ID is derived from the job, so a
  * retried send carries the same id and the receiving side can tell it is the same mail.
+ *
+ * When is a mail sent? RFC 5321 §4.1.1.4: the server processes the transaction only once the end of the data
+ * (<CRLF>.<CRLF>) arrives, and §4.2.5: its 2yz reply to it means it took responsibility, a 4yz/5yz reply means
+ * it did not (and must not deliver it). So:
+ * - a reply code, to any command or to the end of the data, says the mail was not taken: SMTP_REPLIES below;
+ * - a connection lost or timed out before the whole message was handed to the connection cannot have been
+ *   taken (§3.8: the transaction is aborted, as after a 451): retried;
+ * - a connection lost or timed out after the whole message was handed over, before the reply to the end of
+ *   the data: the server may have taken it. §3.8 tells an MTA to treat this as 451 and retry, and
+ *   §4.5.3.2.6 warns that this "would typically result in delivery of multiple copies": a lead must never
+ *   get two, so the outcome is unknown and a person decides.
+ * nodemailer reports a lost connection as ECONNECTION/ETIMEDOUT/ESOCKET with command "CONN" and no
+ * responseCode, wherever it happened, so the adapter watches the message stream itself to know the phase.
  */
+
+/**
+ * SMTP reply codes and what each means, whether it answers a command (before the data) or the end of the data.
+ * Not listed: a 4yz is transient (RFC 5321 §4.2.1: "the action may be requested again"), retried; a 5yz is a
+ * refusal (`rejected`); an authentication failure (EAUTH) with a 5yz breaks the connection.
+ */
+export const SMTP_REPLIES = {
+  // Service not available, mailbox busy / greylisted, local error: the server asks to come back later.
+  421: 'rate_limited',
+  450: 'rate_limited',
+  451: 'rate_limited',
+  // Authentication credentials invalid (RFC 4954).
+  535: 'connection_broken',
+  // Mailbox unavailable, user not local, mailbox name not allowed.
+  550: 'invalid_recipient',
+  551: 'invalid_recipient',
+  553: 'invalid_recipient',
+} as const satisfies PlatformErrorTable;
+
+/** An error as nodemailer's smtp-connection reports it. */
+interface SmtpError extends Error {
+  code?: string;
+  responseCode?: number;
+  command?: string;
+}
+
+/** What a failed SMTP send means, given whether the whole message had been handed to the connection. */
+function smtpFailure(err: SmtpError, messageHandedOver: boolean): SendFailureKind | 'unknown' {
+  const reply = err.responseCode;
+  if (reply !== undefined && reply >= 400 && reply < 600) {
+    const listed = listedFailure(SMTP_REPLIES, reply);
+    if (listed) return listed;
+    if (err.code === 'EAUTH' && reply >= 500) return 'connection_broken';
+    return reply < 500 ? 'retry_not_sent' : 'rejected';
+  }
+  if (err.code === 'EAUTH' || err.code === 'ENOAUTH') return 'connection_broken';
+  return messageHandedOver ? 'unknown' : 'retry_not_sent';
+}
 
 export interface EmailOptions {
   db: Pool;
@@ -29,6 +83,8 @@ export interface EmailOptions {
   /** Where the API is reachable from a mail client, for the unsubscribe link. */
   publicUrl: string;
   unsubscribeSecret: string;
+  /** How long to wait after a "come back later" reply (421/450/451; SMTP has no Retry-After). Default 60 s. */
+  deferralRetryMs?: number;
 }
 
 interface EmailThread {
@@ -96,6 +152,15 @@ export function createEmailAdapter(options: EmailOptions): ChannelAdapter {
         socketTimeout: 30_000,
         tls: { rejectUnauthorized: settings.host !== '127.0.0.1' && settings.host !== 'localhost' },
       });
+      // The last step before the transport pipes the message into DATA: its end means the whole message went to
+      // the connection, and the end-of-data mark follows it. DATA refused: the stream is dropped unread, no end.
+      // (A step added after this one, such as DKIM signing, reads it earlier: that only makes the adapter more
+      // cautious, never less.)
+      let messageHandedOver = false;
+      transport.use('stream', (mail, done) => {
+        mail.message.processFunc((input) => input.once('end', () => (messageHandedOver = true)));
+        done();
+      });
       const p = prepared.payload as { subject: string; text: string; html: string; inReplyTo: string; references: string[] };
       try {
         await transport.sendMail({
@@ -113,13 +178,15 @@ export function createEmailAdapter(options: EmailOptions): ChannelAdapter {
           },
         });
       } catch (err) {
-        const e = err as { responseCode?: number; code?: string; message: string };
-        // SMTP: 4xx is temporary (421 service unavailable, 450/451 try later, 452 storage), 5xx permanent.
-        if (e.responseCode === 421 || e.responseCode === 450 || e.responseCode === 451) throw new RateLimitedSendError(e.message, 60_000);
-        if (e.responseCode === 535 || e.code === 'EAUTH') throw new NonRetryableSendError(`SMTP authentication failed: ${e.message}`, 'connection_broken');
-        if (e.responseCode === 550 || e.responseCode === 551 || e.responseCode === 553) throw new NonRetryableSendError(e.message, 'invalid_recipient');
-        if (e.responseCode !== undefined && e.responseCode >= 500) throw new NonRetryableSendError(e.message, 'rejected');
-        throw new RetryableSendError(`SMTP: ${e.message}`);
+        const e = err as SmtpError;
+        const failure = smtpFailure(e, messageHandedOver);
+        const detail = `SMTP ${e.command ?? ''} ${e.code ?? ''}: ${e.message}`.replace(/\s+/g, ' ');
+        if (failure === 'unknown') {
+          throw new SendOutcomeUnknownError(`the mail server may have the mail: the whole message was sent but no reply to its end came (${detail})`, {
+            cause: err,
+          });
+        }
+        throw sendFailure(failure, failure === 'connection_broken' ? `SMTP authentication failed: ${detail}` : detail, options.deferralRetryMs ?? 60_000);
       } finally {
         transport.close();
       }

@@ -3,13 +3,16 @@ import type { Logger } from 'pino';
 import { markConnectionBroken } from '../db/connections';
 import type { SecretBox } from '../domain/secrets';
 import { hasActiveConnection, requireActiveConnection } from './connection';
+import { failureOfAnswer, postMessage, readAcceptedBody } from './http-send';
 import {
   NonRetryableSendError,
-  RateLimitedSendError,
-  RetryableSendError,
+  SendOutcomeUnknownError,
+  listedFailure,
   retryAfterMs,
+  sendFailure,
   type ChannelAdapter,
   type OutgoingReply,
+  type PlatformErrorTable,
   type PreparedMessage,
   type SendResult,
 } from './types';
@@ -28,13 +31,30 @@ export interface InstagramOptions {
   graphVersion: string;
 }
 
-// Throttling: app / page rate limits and Instagram's own (80002).
-const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80002]);
-const TOKEN_CODES = new Set([0, 190]);
-// 551: the person is not available; 100 with subcode 2018001: no matching user.
-const RECIPIENT_CODES = new Set([551]);
-// Code 10 with subcode 2018278: sent outside the allowed window.
-const OUTSIDE_WINDOW_SUBCODES = new Set([2018278]);
+/**
+ * The Graph API error codes the messaging API documents (`code`, or `code/subcode` where the subcode decides)
+ * and what each means on a 4xx answer. A 4xx code not listed here is a refusal (`rejected`); a 5xx leaves the
+ * outcome unknown whatever its code.
+ */
+export const INSTAGRAM_ERRORS = {
+  // Throttling: app (4), user (17), page (32) and API-call (613) rate limits, and Instagram's own (80002).
+  4: 'rate_limited',
+  17: 'rate_limited',
+  32: 'rate_limited',
+  613: 'rate_limited',
+  80002: 'rate_limited',
+  // Token expired or invalidated.
+  0: 'connection_broken',
+  190: 'connection_broken',
+  // Sent outside the allowed window (24 h, or 7 days with HUMAN_AGENT).
+  '10/2018278': 'outside_window',
+  // The person is not available (551), no matching user (100 / 2018001).
+  551: 'invalid_recipient',
+  '100/2018001': 'invalid_recipient',
+  // Temporary platform trouble reported as not sent (API unknown, API service).
+  1: 'retry_not_sent',
+  2: 'retry_not_sent',
+} as const satisfies PlatformErrorTable;
 
 interface GraphError {
   code?: number;
@@ -67,37 +87,24 @@ export function createInstagramAdapter(options: InstagramOptions): ChannelAdapte
     async send(reply, prepared): Promise<SendResult> {
       const connection = await requireActiveConnection(options.db, options.secrets, reply.userId, 'instagram', 'Instagram');
       const url = `${options.baseUrl.replace(/\/$/, '')}/${options.graphVersion}/${encodeURIComponent(connection.accountId)}/messages`;
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${connection.credentials.accessToken ?? ''}`, 'content-type': 'application/json' },
-          body: JSON.stringify(prepared.payload),
-          signal: AbortSignal.timeout(20_000),
-        });
-      } catch (err) {
-        throw new RetryableSendError(`Instagram did not answer: ${(err as Error).message}`);
+      const response = await postMessage('Instagram', url, {
+        headers: { authorization: `Bearer ${connection.credentials.accessToken ?? ''}`, 'content-type': 'application/json' },
+        body: JSON.stringify(prepared.payload),
+      });
+      if (response.ok) {
+        const body = await readAcceptedBody<{ message_id?: string }>('Instagram', response);
+        if (!body.message_id) throw new SendOutcomeUnknownError(`Instagram answered ${response.status} without a message id: it may have the message`);
+        return { providerMessageId: body.message_id, sandbox: false };
       }
-      const body = (await response.json().catch(() => ({}))) as { message_id?: string; error?: GraphError };
-      if (response.ok && body.message_id) return { providerMessageId: body.message_id, sandbox: false };
-      if (response.ok) throw new RetryableSendError('Instagram accepted the request but returned no message id');
-      const code = body.error?.code;
-      const detail = `Instagram error ${code ?? response.status}${body.error?.error_subcode ? `/${body.error.error_subcode}` : ''}: ${body.error?.message ?? response.statusText}`;
-      if (response.status === 429 || (code !== undefined && RATE_LIMIT_CODES.has(code))) {
-        throw new RateLimitedSendError(detail, retryAfterMs(response.headers.get('retry-after'), 60_000));
-      }
-      if (response.status === 401 || (code !== undefined && TOKEN_CODES.has(code))) {
+      const { error } = (await response.json().catch(() => ({}))) as { error?: GraphError };
+      const detail = `Instagram error ${error?.code ?? response.status}${error?.error_subcode ? `/${error.error_subcode}` : ''}: ${error?.message ?? response.statusText}`;
+      const failure = failureOfAnswer(response.status, listedFailure(INSTAGRAM_ERRORS, error?.code, error?.error_subcode));
+      if (failure === 'unknown') throw new SendOutcomeUnknownError(`Instagram answered ${response.status}, it may have the message (${detail})`);
+      if (failure === 'connection_broken') {
         await markConnectionBroken(options.db, reply.userId, 'instagram', detail);
-        throw new NonRetryableSendError(detail, 'connection_broken');
+        options.logger.warn({ event: 'channel.connection_broken', channel: 'instagram', userId: reply.userId, code: error?.code });
       }
-      if (body.error?.error_subcode !== undefined && OUTSIDE_WINDOW_SUBCODES.has(body.error.error_subcode)) {
-        throw new NonRetryableSendError(detail, 'outside_window');
-      }
-      if ((code !== undefined && RECIPIENT_CODES.has(code)) || body.error?.error_subcode === 2018001) {
-        throw new NonRetryableSendError(detail, 'invalid_recipient');
-      }
-      if (response.status >= 500 || code === 1 || code === 2) throw new RetryableSendError(detail);
-      throw new NonRetryableSendError(detail, 'rejected');
+      throw sendFailure(failure, detail, retryAfterMs(response.headers.get('retry-after'), 60_000));
     },
     supports(feature) {
       return feature === 'read_receipts' || feature === 'attachments' || feature === 'automated_send';

@@ -3,13 +3,16 @@ import type { Logger } from 'pino';
 import { markConnectionBroken, saveConnection, type Connection } from '../db/connections';
 import type { SecretBox } from '../domain/secrets';
 import { hasActiveConnection, requireActiveConnection } from './connection';
+import { failureOfAnswer, postMessage } from './http-send';
 import {
   NonRetryableSendError,
-  RateLimitedSendError,
-  RetryableSendError,
+  SendOutcomeUnknownError,
+  listedFailure,
   retryAfterMs,
+  sendFailure,
   type ChannelAdapter,
   type OutgoingReply,
+  type PlatformErrorTable,
   type PreparedMessage,
   type SendResult,
 } from './types';
@@ -18,8 +21,23 @@ import {
  * LinkedIn partner mode (LINKEDIN_PARTNER_MODE=true, for approved Messages API partners only): POST /rest/messages
  * with the member's OAuth token (LinkedIn-Version and Rest.li 2.0 headers). An expired token (401) is refreshed
  * once with the refresh token and LINKEDIN_CLIENT_ID/SECRET (POST /oauth/v2/accessToken), then the message is
- * retried once; a refresh that fails marks the connection broken.
+ * retried once (the 401 means it was not sent); a refresh that fails marks the connection broken.
  */
+
+/**
+ * LinkedIn's REST API answers with HTTP statuses (its `serviceErrorCode` is not documented per case), so the
+ * table is keyed by status. A 4xx not listed is a refusal (`rejected`); a 5xx leaves the outcome unknown.
+ */
+export const LINKEDIN_ERRORS = {
+  // The token was refused (after one refresh): the member has to connect again.
+  401: 'connection_broken',
+  // Not allowed to message this member (not connected, or messaging not permitted).
+  403: 'blocked',
+  // No such member / recipient not reachable.
+  404: 'invalid_recipient',
+  422: 'invalid_recipient',
+  429: 'rate_limited',
+} as const satisfies PlatformErrorTable;
 
 export interface LinkedInPartnerOptions {
   db: Pool;
@@ -33,23 +51,16 @@ export interface LinkedInPartnerOptions {
 }
 
 export function createLinkedInPartnerAdapter(options: LinkedInPartnerOptions): ChannelAdapter {
-  const post = async (token: string, payload: Record<string, unknown>) => {
-    try {
-      return await fetch(`${options.apiBaseUrl.replace(/\/$/, '')}/rest/messages`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'linkedin-version': options.apiVersion,
-          'x-restli-protocol-version': '2.0.0',
-        },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(20_000),
-      });
-    } catch (err) {
-      throw new RetryableSendError(`LinkedIn did not answer: ${(err as Error).message}`);
-    }
-  };
+  const post = (token: string, payload: Record<string, unknown>) =>
+    postMessage('LinkedIn', `${options.apiBaseUrl.replace(/\/$/, '')}/rest/messages`, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'linkedin-version': options.apiVersion,
+        'x-restli-protocol-version': '2.0.0',
+      },
+      body: JSON.stringify(payload),
+    });
 
   const refresh = async (connection: Connection): Promise<string | undefined> => {
     const refreshToken = connection.credentials.refreshToken;
@@ -105,22 +116,19 @@ export function createLinkedInPartnerAdapter(options: LinkedInPartnerOptions): C
         response = await post(token, payload);
       }
       if (response.ok) {
+        // 201 Created names the message in x-restli-id; without it the message may exist under an id we never saw.
         const id = response.headers.get('x-restli-id') ?? response.headers.get('x-linkedin-id');
-        if (!id) throw new RetryableSendError('LinkedIn accepted the message but returned no id');
+        if (!id) throw new SendOutcomeUnknownError(`LinkedIn answered ${response.status} without a message id: it may have the message`);
         return { providerMessageId: id, sandbox: false };
       }
       const detail = `LinkedIn answered ${response.status}: ${(await response.text().catch(() => '')).slice(0, 300)}`;
-      if (response.status === 429) {
-        throw new RateLimitedSendError(detail, retryAfterMs(response.headers.get('retry-after'), 60_000));
-      }
-      if (response.status === 401) {
+      const failure = failureOfAnswer(response.status, listedFailure(LINKEDIN_ERRORS, response.status));
+      if (failure === 'unknown') throw new SendOutcomeUnknownError(`LinkedIn may have the message (${detail})`);
+      if (failure === 'connection_broken') {
         await markConnectionBroken(options.db, reply.userId, 'linkedin', detail);
-        throw new NonRetryableSendError(detail, 'connection_broken');
+        options.logger.warn({ event: 'channel.connection_broken', channel: 'linkedin', userId: reply.userId });
       }
-      if (response.status >= 500) throw new RetryableSendError(detail);
-      if (response.status === 404 || response.status === 422) throw new NonRetryableSendError(detail, 'invalid_recipient');
-      if (response.status === 403) throw new NonRetryableSendError(detail, 'blocked');
-      throw new NonRetryableSendError(detail, 'rejected');
+      throw sendFailure(failure, detail, retryAfterMs(response.headers.get('retry-after'), 60_000));
     },
     supports(feature) {
       return feature === 'automated_send';

@@ -34,6 +34,8 @@ const StatusSchema = z
     status: z.enum(['sent', 'delivered', 'read', 'failed']),
     timestamp: z.string(),
     recipient_id: z.string().optional(),
+    // Echoed from the send request (max 512 characters); our sends put the job id there.
+    biz_opaque_callback_data: z.string().optional(),
     errors: z.array(z.object({ code: z.number().optional(), title: z.string().optional() }).passthrough()).optional(),
   })
   .passthrough();
@@ -66,7 +68,15 @@ export interface WhatsAppStatus {
   status: 'sent' | 'delivered' | 'read' | 'failed';
   at: Date;
   error?: string;
+  /**
+   * The job the message was sent for, from the `biz_opaque_callback_data` the send put in (the Cloud API echoes
+   * it in every status of that message). Only a job id's shape (a UUID) counts: other apps on the same business
+   * account may put their own strings there.
+   */
+  jobId?: string;
 }
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type ParsedWebhook =
   | { ok: true; messages: (NormalizedInbound & { accountId: string })[]; statuses: WhatsAppStatus[]; skipped: number }
@@ -119,6 +129,7 @@ export function parseWhatsAppWebhook(payload: unknown): ParsedWebhook {
           status: status.status,
           at: new Date(Number(status.timestamp) * 1000),
           error: status.errors?.map((e) => `${e.code ?? ''} ${e.title ?? ''}`.trim()).join('; ') || undefined,
+          ...(status.biz_opaque_callback_data && JOB_ID.test(status.biz_opaque_callback_data) ? { jobId: status.biz_opaque_callback_data.toLowerCase() } : {}),
         });
       }
     }

@@ -4,12 +4,18 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local server answering as the WhatsApp Cloud API does (POST /{version}/{phone-number-id}/messages): a
  * success carries `messages[0].id` (a wamid); an error carries the Graph error object with its code. Each
- * request takes the next scripted answer (the last one repeats) and is recorded as received.
+ * request takes the next scripted answer (the last one repeats) and is recorded as received. The answers a
+ * send cannot learn its outcome from: `drop` reads the whole request and closes the connection without a word,
+ * `no_id` is a 200 without the message id, `cut` a 200 whose body breaks off. `refuse()` stops listening (a
+ * connection attempt is refused) until `accept()`.
  */
 
 export type GraphAnswer =
   | { kind: 'ok'; wamid?: string }
-  | { kind: 'error'; status: number; code: number; subcode?: number; message?: string; retryAfter?: string };
+  | { kind: 'error'; status: number; code: number; subcode?: number; message?: string; retryAfter?: string }
+  | { kind: 'drop' }
+  | { kind: 'no_id' }
+  | { kind: 'cut' };
 
 export interface ReceivedRequest {
   method: string;
@@ -22,6 +28,8 @@ export interface FakeGraph {
   baseUrl: string;
   requests: ReceivedRequest[];
   script(answers: GraphAnswer[]): void;
+  refuse(): Promise<void>;
+  accept(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +46,15 @@ export async function startFakeGraph(flavor: 'whatsapp' | 'instagram' = 'whatsap
     req.on('end', () => {
       requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : undefined });
       const answer = answers[Math.min(served++, answers.length - 1)]!;
+      if (answer.kind === 'drop') return req.socket.destroy();
+      if (answer.kind === 'no_id') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(flavor === 'whatsapp' ? { messaging_product: 'whatsapp', contacts: [] } : { recipient_id: requests.at(-1)?.body?.recipient?.id }));
+      }
+      if (answer.kind === 'cut') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+        return res.write('{"messaging_product":"whatsapp","mess', () => req.socket.destroy());
+      }
       if (answer.kind === 'ok') {
         sequence += 1;
         // A scripted wamid is handed out once, as the platform never repeats one.
@@ -78,9 +95,16 @@ export async function startFakeGraph(flavor: 'whatsapp' | 'instagram' = 'whatsap
       served = 0;
       requests.length = 0;
     },
+    refuse: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+    accept: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        if (!server.listening) return resolve();
         server.close(() => resolve());
       }),
   };

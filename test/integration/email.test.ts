@@ -1,6 +1,14 @@
+import crypto from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { createEmailAdapter } from '../../src/channels/email';
 import { stripQuotedReply } from '../../src/channels/email-webhook';
+import { RateLimitedSendError, type OutgoingReply } from '../../src/channels/types';
+import { saveConnection } from '../../src/db/connections';
+import { createSecretBox } from '../../src/domain/secrets';
+import { createLogger } from '../../src/logger';
+import { freePort } from '../../src/temporal/dev-server';
+import { outcomeOf } from '../helpers/send-outcome';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -21,8 +29,25 @@ interface Caught {
 let smtp: SMTPServer;
 let smtpPort: number;
 const caught: Caught[] = [];
-/** What the next RCPT TO answers: accept, or an SMTP error code. */
-let rcptAnswer: number | undefined;
+/**
+ * What the server does, in order, at the next RCPT TO commands and at the next ends of data (then it accepts):
+ * answer with an SMTP error code, or close the connection without a reply.
+ */
+type ServerAnswer = number | 'drop';
+let rcptAnswers: ServerAnswer[] = [];
+let dataAnswers: ServerAnswer[] = [];
+/** The recipients of every message whose data arrived in full (end-of-data mark included), taken or not. */
+const dataReceived: string[][] = [];
+const dataFor = (address: string) => dataReceived.filter((to) => to.includes(address)).length;
+
+function smtpError(code: number): Error {
+  return Object.assign(new Error(`refused with ${code}`), { responseCode: code });
+}
+
+/** Closes the session's connection without a reply, as a server that crashed or was cut off. */
+function dropSession(session: { id: string }) {
+  for (const connection of smtp.connections) if (connection.id === session.id) connection._socket.destroy();
+}
 
 let stack: Stack;
 let user: TestUser;
@@ -31,19 +56,27 @@ let counter = 0;
 beforeAll(async () => {
   smtp = new SMTPServer({
     authOptional: true,
+    allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onRcptTo(address, _session, callback) {
-      if (rcptAnswer) {
-        const err = new Error(`${rcptAnswer} refused`) as Error & { responseCode: number };
-        err.responseCode = rcptAnswer;
-        return callback(err);
-      }
+    onAuth(auth, _session, callback) {
+      if (auth.username === 'wrong') return callback(new Error('Invalid username or password'));
+      callback(null, { user: auth.username });
+    },
+    onRcptTo(_address, session, callback) {
+      const answer = rcptAnswers.shift();
+      if (answer === 'drop') return dropSession(session);
+      if (answer) return callback(smtpError(answer));
       callback();
     },
     onData(stream, session, callback) {
+      const answer = dataAnswers.shift();
       simpleParser(stream).then((mail) => {
-        caught.push({ envelope: { from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to: session.envelope.rcptTo.map((r) => r.address) }, mail });
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        dataReceived.push(to);
+        if (answer === 'drop') return dropSession(session);
+        if (answer) return callback(smtpError(answer));
+        caught.push({ envelope: { from: String(session.envelope.mailFrom && session.envelope.mailFrom.address), to }, mail });
         callback();
       }, callback);
     },
@@ -58,6 +91,9 @@ beforeAll(async () => {
       EMAIL_INBOUND_TOKEN: INBOUND_TOKEN,
       AUTOPILOT_ASAP_DELAY_SECONDS: '1',
     },
+    // The production email adapter, with the wait after a "come back later" reply (421/450/451; SMTP has no
+    // Retry-After) cut from 60 s to 1 s, so a deferred send is seen retried within the test's deadline.
+    deps: (base) => ({ channels: new Map(base.channels).set('email', emailAdapter(base.db, 1000)) }),
   });
   // The links in the mail must reach this API: its URL is the public URL.
   user = await stack.createUser();
@@ -74,6 +110,17 @@ afterAll(async () => {
   await stack?.close();
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
 });
+
+function emailAdapter(db: Stack['db'], deferralRetryMs?: number) {
+  return createEmailAdapter({
+    db,
+    logger: createLogger('silent'),
+    secrets: createSecretBox(SECRET_KEY),
+    publicUrl: 'http://localhost:3000',
+    unsubscribeSecret: SECRET_KEY,
+    ...(deferralRetryMs ? { deferralRetryMs } : {}),
+  });
+}
 
 function postmark(overrides: Record<string, unknown> = {}) {
   counter += 1;
@@ -168,14 +215,179 @@ it('refuses a forged unsubscribe link', async () => {
 });
 
 it('sends a reply the mail server refuses for the recipient to failure, not to retries', async () => {
-  rcptAnswer = 550;
+  rcptAnswers = [550];
   try {
     const delivered = await deliver(postmark());
     const read = await stack.waitForStage(delivered.body.eventId, 'failed', user.key);
     expect(read.stageReason).toBe('send_failed:InvalidRecipient');
   } finally {
-    rcptAnswer = undefined;
+    rcptAnswers = [];
   }
+});
+
+describe('a send whose outcome the mail server leaves open', () => {
+  const jobOf = async (eventId: string) => (await stack.db.query(`SELECT attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1`, [eventId])).rows[0];
+
+  it('goes to review as send_uncertain when the server takes the whole message and drops the connection before its reply, after exactly one DATA', async () => {
+    dataAnswers = ['drop'];
+    const inbound = postmark();
+    const delivered = await deliver(inbound);
+    const read = await stack.waitForStage(delivered.body.eventId, 'awaiting_review', user.key);
+    expect(read.stageReason).toBe('send_uncertain');
+    expect(dataFor(inbound.FromFull.Email)).toBe(1);
+    expect(caught.filter((c) => c.envelope.to.includes(inbound.FromFull.Email))).toHaveLength(0);
+    expect(await jobOf(delivered.body.eventId)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the mail/) });
+  });
+
+  it('retries a send the server deferred with 451 before the data, and then sends it once', async () => {
+    rcptAnswers = [451];
+    const inbound = postmark();
+    const delivered = await deliver(inbound);
+    await stack.waitForStage(delivered.body.eventId, 'sent', user.key);
+    expect(dataFor(inbound.FromFull.Email)).toBe(1);
+    expect(caught.filter((c) => c.envelope.to.includes(inbound.FromFull.Email))).toHaveLength(1);
+    expect((await jobOf(delivered.body.eventId)).attempts).toBe(2);
+  });
+
+  it('retries a send whose connection was refused, and sends it once the server is reachable', async () => {
+    const connect = (port: number) =>
+      stack.request('PUT', '/v1/channels/email', { key: user.key, body: { fromAddress: 'sales@example.com', fromName: 'Acme Sales', smtp: { host: '127.0.0.1', port } } });
+    expect((await connect(await freePort())).status).toBe(200);
+    const inbound = postmark();
+    let eventId: string;
+    try {
+      eventId = (await deliver(inbound)).body.eventId;
+      const refused = await waitFor(async () => {
+        const job = await jobOf(eventId);
+        return job?.last_error ? job : undefined;
+      }, 'the first attempt to be refused');
+      expect(refused.last_error).toMatch(/ECONNREFUSED/);
+    } finally {
+      expect((await connect(smtpPort)).status).toBe(200);
+    }
+    await stack.waitForStage(eventId, 'sent', user.key);
+    expect(caught.filter((c) => c.envelope.to.includes(inbound.FromFull.Email))).toHaveLength(1);
+  });
+});
+
+describe('the email adapter reads the mail server', () => {
+  let other: TestUser;
+  let n = 0;
+  const box = createSecretBox(SECRET_KEY);
+  const connect = (port: number, login?: { user: string; pass: string }) =>
+    saveConnection(stack.db, box, {
+      userId: other.id,
+      channel: 'email',
+      accountId: 'replies@example.com',
+      credentials: login ?? {},
+      settings: { host: '127.0.0.1', port, secure: false },
+    });
+  /** Sends one reply to a fresh address; returns the address and what the send ended in. */
+  async function send(adapter = emailAdapter(stack.db)) {
+    n += 1;
+    const recipient = `lead-${n}-${Date.now()}@kunde.example.org`;
+    const reply: OutgoingReply = {
+      jobId: crypto.randomUUID(),
+      userId: other.id,
+      contactId: crypto.randomUUID(),
+      channel: 'email',
+      recipient,
+      text: 'Hallo, gerne! Für wie viele Nutzer?',
+      inReplyTo: { externalId: '<CAF1@mail.example.org>', metadata: {} },
+      humanApproved: false,
+    };
+    return { recipient, outcome: await outcomeOf(adapter.send(reply, adapter.prepare(reply))) };
+  }
+
+  beforeAll(async () => {
+    other = await stack.createUser();
+  });
+  beforeEach(async () => {
+    rcptAnswers = [];
+    dataAnswers = [];
+    await connect(smtpPort);
+  });
+
+  it.each([
+    [421, 'rate_limited'],
+    [450, 'rate_limited'],
+    [451, 'rate_limited'],
+    [452, 'retry_not_sent'],
+    [550, 'invalid_recipient'],
+    [551, 'invalid_recipient'],
+    [553, 'invalid_recipient'],
+    [552, 'rejected'],
+    [554, 'rejected'],
+  ])('reads %i at RCPT TO, before any data, as %s', async (code, expected) => {
+    rcptAnswers = [code];
+    const { recipient, outcome } = await send();
+    expect(outcome).toBe(expected);
+    expect(dataFor(recipient)).toBe(0);
+  });
+
+  it.each([
+    [421, 'rate_limited'],
+    [451, 'rate_limited'],
+    [452, 'retry_not_sent'],
+    [550, 'invalid_recipient'],
+    [554, 'rejected'],
+  ])('reads %i answering the end of the data as %s: the server said it did not take the mail', async (code, expected) => {
+    dataAnswers = [code];
+    const { recipient, outcome } = await send();
+    expect(outcome).toBe(expected);
+    expect(dataFor(recipient)).toBe(1);
+  });
+
+  it('waits a minute by default after a deferral (SMTP has no Retry-After)', async () => {
+    rcptAnswers = [451];
+    const adapter = emailAdapter(stack.db);
+    const reply: OutgoingReply = {
+      jobId: crypto.randomUUID(),
+      userId: other.id,
+      contactId: crypto.randomUUID(),
+      channel: 'email',
+      recipient: 'lead-deferred@kunde.example.org',
+      text: 'Hallo!',
+      inReplyTo: { externalId: '<CAF2@mail.example.org>', metadata: {} },
+      humanApproved: false,
+    };
+    const error = await adapter.send(reply, adapter.prepare(reply)).catch((e) => e);
+    expect(error).toBeInstanceOf(RateLimitedSendError);
+    expect((error as RateLimitedSendError).retryAfterMs).toBe(60_000);
+  });
+
+  it('reads a connection lost after the whole message, before the reply to its end, as unknown (one DATA received)', async () => {
+    dataAnswers = ['drop'];
+    const { recipient, outcome } = await send();
+    expect(outcome).toBe('unknown');
+    expect(dataFor(recipient)).toBe(1);
+  });
+
+  it('reads a connection lost at RCPT TO, before any data, as not sent', async () => {
+    rcptAnswers = ['drop'];
+    const { recipient, outcome } = await send();
+    expect(outcome).toBe('retry_not_sent');
+    expect(dataFor(recipient)).toBe(0);
+  });
+
+  it('reads a refused connection as not sent', async () => {
+    await connect(await freePort());
+    expect((await send()).outcome).toBe('retry_not_sent');
+  });
+
+  it('reads a refused login (535) as a broken connection', async () => {
+    await connect(smtpPort, { user: 'wrong', pass: 'secret' });
+    const { recipient, outcome } = await send();
+    expect(outcome).toBe('connection_broken');
+    expect(dataFor(recipient)).toBe(0);
+  });
+
+  it('sends through a server that takes the login and the mail', async () => {
+    await connect(smtpPort, { user: 'sales', pass: 'secret' });
+    const { recipient, outcome } = await send();
+    expect(outcome).toBe('sent');
+    expect(caught.filter((c) => c.envelope.to.includes(recipient))).toHaveLength(1);
+  });
 });
 
 describe('stripQuotedReply', () => {

@@ -1,4 +1,5 @@
 import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, type OutgoingReply } from '../../src/channels/types';
+import { freePort } from '../../src/temporal/dev-server';
 import { createInstagramAdapter } from '../../src/channels/instagram';
 import { saveConnection } from '../../src/db/connections';
 import { upsertUser } from '../../src/db/users';
@@ -6,7 +7,8 @@ import { createSecretBox } from '../../src/domain/secrets';
 import { signMetaPayload } from '../../src/domain/webhook-signature';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startFakeGraph, type FakeGraph } from '../helpers/fake-graph';
+import { startFakeGraph, type FakeGraph, type GraphAnswer } from '../helpers/fake-graph';
+import { outcomeOf } from '../helpers/send-outcome';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -74,11 +76,69 @@ describe('the Instagram adapter', () => {
     expect((error as NonRetryableSendError).reason).toBe(reason);
   });
 
-  it('maps throttling (80002) to rate-limited and a 500 to retryable', async () => {
+  it('maps throttling (80002) to rate-limited and a 500 to unknown', async () => {
     graph.script([{ kind: 'error', status: 400, code: 80002 }]);
     expect(await send().catch((e) => e)).toBeInstanceOf(RateLimitedSendError);
     graph.script([{ kind: 'error', status: 500, code: 2 }]);
-    expect(await send().catch((e) => e)).toBeInstanceOf(RetryableSendError);
+    expect(await outcomeOf(send())).toBe('unknown');
+  });
+
+  it('honours the Retry-After of a 429 and falls back to 60 s without one', async () => {
+    graph.script([{ kind: 'error', status: 429, code: 4, retryAfter: '9' }]);
+    expect(((await send().catch((e) => e)) as RateLimitedSendError).retryAfterMs).toBe(9000);
+    graph.script([{ kind: 'error', status: 400, code: 613 }]);
+    expect(((await send().catch((e) => e)) as RateLimitedSendError).retryAfterMs).toBe(60_000);
+  });
+
+  it.each([
+    // throttling: app, user, page, API-call and Instagram's own rate limits
+    [400, 4, undefined, 'rate_limited'],
+    [400, 17, undefined, 'rate_limited'],
+    [400, 32, undefined, 'rate_limited'],
+    [400, 613, undefined, 'rate_limited'],
+    [400, 80002, undefined, 'rate_limited'],
+    [429, 4, undefined, 'rate_limited'],
+    // token expired or invalidated
+    [400, 190, undefined, 'connection_broken'],
+    [401, 0, undefined, 'connection_broken'],
+    [401, 999, undefined, 'connection_broken'],
+    // outside the allowed window
+    [400, 10, 2018278, 'outside_window'],
+    // the recipient cannot receive
+    [400, 551, undefined, 'invalid_recipient'],
+    [400, 100, 2018001, 'invalid_recipient'],
+    // temporary trouble the platform answers with a 4xx
+    [400, 1, undefined, 'retry_not_sent'],
+    [400, 2, undefined, 'retry_not_sent'],
+    // not listed: refused (code 10 without the window subcode is a permission error)
+    [400, 10, undefined, 'rejected'],
+    [400, 100, undefined, 'rejected'],
+    [403, 200, undefined, 'rejected'],
+    // any 5xx: Instagram may have taken it
+    [500, 1, undefined, 'unknown'],
+    [503, 2, undefined, 'unknown'],
+    [500, 551, undefined, 'unknown'],
+  ])('reads an answer %i with error %i/%s as %s', async (status, code, subcode, expected) => {
+    graph.script([{ kind: 'error', status, code, ...(subcode ? { subcode } : {}) }]);
+    expect(await outcomeOf(send())).toBe(expected);
+    expect(graph.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['the connection closes after the request was read', { kind: 'drop' }],
+    ['a 200 without the message id', { kind: 'no_id' }],
+    ['a 200 whose body breaks off', { kind: 'cut' }],
+  ] as [string, GraphAnswer][])('reads %s as unknown', async (_name, answer) => {
+    graph.script([answer]);
+    expect(await outcomeOf(send())).toBe('unknown');
+    expect(graph.requests).toHaveLength(1);
+  });
+
+  it('treats a refused connection as not sent, to be retried', async () => {
+    const dead = createInstagramAdapter({ db: database.pool, logger: createLogger('silent'), secrets: box, baseUrl: `http://127.0.0.1:${await freePort()}`, graphVersion: 'v21.0' });
+    const error = await dead.send(reply(), dead.prepare(reply())).catch((e) => e);
+    expect(error).toBeInstanceOf(RetryableSendError);
+    expect(error.message).toMatch(/ECONNREFUSED/);
   });
 });
 
@@ -144,5 +204,58 @@ describe('the Instagram webhook and the whole way through', () => {
       return r.rows[0]?.delivery_status === 'read' ? r.rows[0] : undefined;
     }, 'the read receipt');
     expect(status.delivery_status).toBe('read');
+  });
+
+  const autoAsap = () => stack.request('PUT', '/v1/settings', { key: user.key, body: { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } } });
+  const jobOf = async (eventId: string) => (await stack.db.query(`SELECT id, attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1`, [eventId])).rows[0];
+  async function pricingQuestion() {
+    const m = message('How much does the pro plan cost?');
+    expect((await deliver(payload([m]))).body.accepted).toBe(1);
+    const { rows } = await stack.db.query(`SELECT id FROM message_events WHERE user_id = $1 AND external_id = $2`, [user.id, m.message.mid]);
+    return rows[0] as { id: string };
+  }
+
+  it.each([
+    ['closes the connection after reading the request', { kind: 'drop' }],
+    ['answers 500', { kind: 'error', status: 500, code: 2 }],
+    ['answers 200 without a message id', { kind: 'no_id' }],
+  ] as [string, GraphAnswer][])('sends the reply to review as send_uncertain after exactly one request when Instagram %s', async (_name, answer) => {
+    await autoAsap();
+    graph.script([answer]);
+    const event = await pricingQuestion();
+    const read = await stack.waitForStage(event.id, 'awaiting_review', user.key);
+    expect(read.stageReason).toBe('send_uncertain');
+    expect(graph.requests).toHaveLength(1);
+    expect(await jobOf(event.id)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the message/) });
+  });
+
+  it('retries a rate-limited send after its Retry-After and then sends it once', async () => {
+    await autoAsap();
+    graph.script([{ kind: 'error', status: 429, code: 4, retryAfter: '1' }, { kind: 'ok', wamid: 'wamid.IGAFTERLIMIT' }]);
+    const event = await pricingQuestion();
+    const sent = await stack.waitForStage(event.id, 'sent', user.key);
+    expect(sent.reply).toMatchObject({ providerMessageId: 'aWdfIGAFTERLIMIT', sandbox: false });
+    expect(graph.requests).toHaveLength(2);
+    expect((await jobOf(event.id)).attempts).toBe(2);
+  });
+
+  it('retries a send whose connection was refused, and sends it once Instagram listens again', async () => {
+    await autoAsap();
+    graph.script([{ kind: 'ok', wamid: 'wamid.IGAFTERREFUSAL' }]);
+    await graph.refuse();
+    let event: { id: string };
+    try {
+      event = await pricingQuestion();
+      const refused = await waitFor(async () => {
+        const job = await jobOf(event.id);
+        return job?.last_error ? job : undefined;
+      }, 'the first attempt to be refused');
+      expect(refused.last_error).toMatch(/ECONNREFUSED/);
+    } finally {
+      await graph.accept();
+    }
+    const sent = await stack.waitForStage(event.id, 'sent', user.key);
+    expect(sent.reply).toMatchObject({ providerMessageId: 'aWdfIGAFTERREFUSAL' });
+    expect(graph.requests).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, type OutgoingReply } from '../../src/channels/types';
 import { createWhatsAppAdapter } from '../../src/channels/whatsapp';
+import { parseWhatsAppWebhook } from '../../src/channels/whatsapp-webhook';
 import { findConnection, saveConnection } from '../../src/db/connections';
 import { upsertUser } from '../../src/db/users';
 import { createSecretBox } from '../../src/domain/secrets';
@@ -10,7 +11,8 @@ import { createLogger } from '../../src/logger';
 import { activityDepsFromConfig } from '../../src/worker';
 import { freePort } from '../../src/temporal/dev-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { startFakeGraph, type FakeGraph } from '../helpers/fake-graph';
+import { startFakeGraph, type FakeGraph, type GraphAnswer } from '../helpers/fake-graph';
+import { outcomeOf } from '../helpers/send-outcome';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
@@ -82,39 +84,73 @@ describe('the WhatsApp adapter', () => {
       type: 'text',
       text: { preview_url: false, body: 'Hallo Erika, gerne! Für wie viele Nutzer?' },
       context: { message_id: 'wamid.INBOUND123' },
+      biz_opaque_callback_data: 'job-1',
     });
   });
 
-  it.each([
-    ['HTTP 429 with Retry-After', { kind: 'error', status: 429, code: 4, retryAfter: '7' }, RateLimitedSendError, 7000],
-    ['throughput limit 130429', { kind: 'error', status: 400, code: 130429 }, RateLimitedSendError, 30000],
-    ['pair rate limit 131056', { kind: 'error', status: 400, code: 131056 }, RateLimitedSendError, 30000],
-  ] as const)('maps %s to rate-limited with the wait', async (_name, answer, type, wait) => {
-    graph.script([answer]);
+  it('honours the Retry-After of a 429 and falls back to 30 s without one', async () => {
+    graph.script([{ kind: 'error', status: 429, code: 4, retryAfter: '7' }]);
     const error = await send().catch((e) => e);
-    expect(error).toBeInstanceOf(type);
-    expect((error as RateLimitedSendError).retryAfterMs).toBe(wait);
+    expect(error).toBeInstanceOf(RateLimitedSendError);
+    expect((error as RateLimitedSendError).retryAfterMs).toBe(7000);
+    graph.script([{ kind: 'error', status: 400, code: 130429 }]);
+    expect(((await send().catch((e) => e)) as RateLimitedSendError).retryAfterMs).toBe(30_000);
   });
 
   it.each([
-    ['a 500', { kind: 'error', status: 500, code: 1 }],
-    ['service unavailable 131016', { kind: 'error', status: 503, code: 131016 }],
-    ['generic user error 131000', { kind: 'error', status: 400, code: 131000 }],
-  ] as const)('maps %s to retryable', async (_name, answer) => {
-    graph.script([answer]);
-    expect(await send().catch((e) => e)).toBeInstanceOf(RetryableSendError);
+    // throttling
+    [400, 4, 'rate_limited'],
+    [400, 80007, 'rate_limited'],
+    [400, 130429, 'rate_limited'],
+    [400, 131056, 'rate_limited'],
+    [400, 131048, 'rate_limited'],
+    [429, 4, 'rate_limited'],
+    // token expired or invalidated
+    [401, 0, 'connection_broken'],
+    [401, 190, 'connection_broken'],
+    [400, 190, 'connection_broken'],
+    // the 24-hour window (no template on this connection)
+    [400, 131047, 'outside_window'],
+    // the recipient cannot receive
+    [400, 131026, 'invalid_recipient'],
+    [400, 131030, 'invalid_recipient'],
+    [400, 131021, 'invalid_recipient'],
+    // the business is blocked or restricted
+    [403, 368, 'blocked'],
+    [403, 130497, 'blocked'],
+    [400, 131031, 'blocked'],
+    // temporary trouble the platform answers with a 4xx: it did not take the message
+    [400, 1, 'retry_not_sent'],
+    [400, 2, 'retry_not_sent'],
+    [400, 131000, 'retry_not_sent'],
+    [400, 131016, 'retry_not_sent'],
+    [400, 133004, 'retry_not_sent'],
+    // a 4xx code the table does not list: refused
+    [400, 100, 'rejected'],
+    [400, 131009, 'rejected'],
+    [404, 33, 'rejected'],
+    // any 5xx, whatever its code: the platform may have taken it
+    [500, 1, 'unknown'],
+    [500, 131000, 'unknown'],
+    [503, 131016, 'unknown'],
+    [503, 133004, 'unknown'],
+    [502, 131026, 'unknown'],
+  ])('reads an answer %i with error code %i as %s', async (status, code, expected) => {
+    graph.script([{ kind: 'error', status, code }]);
+    expect(await outcomeOf(send())).toBe(expected);
+    expect(graph.requests).toHaveLength(1);
   });
 
   it.each([
-    ['an undeliverable number 131026', 131026, 'invalid_recipient'],
-    ['a number outside the allow-list 131030', 131030, 'invalid_recipient'],
-    ['a policy block 368', 368, 'blocked'],
-    ['an invalid parameter 100', 100, 'rejected'],
-  ])('maps %s to non-retryable (%s)', async (_name, code, reason) => {
-    graph.script([{ kind: 'error', status: 400, code }]);
+    ['the connection closes after the request was read', { kind: 'drop' }],
+    ['a 200 without the message id', { kind: 'no_id' }],
+    ['a 200 whose body breaks off', { kind: 'cut' }],
+  ] as [string, GraphAnswer][])('reads %s as unknown: the Cloud API may have the message', async (_name, answer) => {
+    graph.script([answer]);
     const error = await send().catch((e) => e);
-    expect(error).toBeInstanceOf(NonRetryableSendError);
-    expect((error as NonRetryableSendError).reason).toBe(reason);
+    expect(await outcomeOf(Promise.reject(error))).toBe('unknown');
+    expect(error.message).toMatch(/may have the message|could not be read/);
+    expect(graph.requests).toHaveLength(1);
   });
 
   it('maps an expired token (190) to a broken connection', async () => {
@@ -145,6 +181,7 @@ describe('the WhatsApp adapter', () => {
       to: '491701234567',
       type: 'template',
       template: { name: 'follow_up', language: { code: 'de' } },
+      biz_opaque_callback_data: 'job-1',
     });
   });
 
@@ -157,7 +194,7 @@ describe('the WhatsApp adapter', () => {
     expect(graph.requests).toHaveLength(0);
   });
 
-  it('treats an unreachable platform as retryable', async () => {
+  it('treats a refused connection as not sent, to be retried', async () => {
     const dead = createWhatsAppAdapter({
       db: database.pool,
       logger: createLogger('silent'),
@@ -165,7 +202,28 @@ describe('the WhatsApp adapter', () => {
       baseUrl: `http://127.0.0.1:${await freePort()}`,
       graphVersion: 'v21.0',
     });
-    expect(await dead.send(reply(), dead.prepare(reply())).catch((e) => e)).toBeInstanceOf(RetryableSendError);
+    const error = await dead.send(reply(), dead.prepare(reply())).catch((e) => e);
+    expect(error).toBeInstanceOf(RetryableSendError);
+    expect(error.message).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('the status webhook names the job', () => {
+  const status = (extra: Record<string, unknown>) =>
+    webhookPayload('106540352242922', { statuses: [{ id: 'wamid.OUT1', status: 'delivered', timestamp: '1767225600', recipient_id: '491701234567', ...extra }] });
+
+  it("gives back the job id the send put into biz_opaque_callback_data", () => {
+    const parsed = parseWhatsAppWebhook(status({ biz_opaque_callback_data: '3f1c2a9e-8b7d-4c6e-9a5f-0d1e2f3a4b5c' }));
+    expect(parsed).toMatchObject({ ok: true, statuses: [{ providerMessageId: 'wamid.OUT1', status: 'delivered', jobId: '3f1c2a9e-8b7d-4c6e-9a5f-0d1e2f3a4b5c' }] });
+  });
+
+  it("names no job for another app's callback data on the same number, or none", () => {
+    for (const extra of [{ biz_opaque_callback_data: '{"source":"crm","uuid":"x"}' }, {}]) {
+      const parsed = parseWhatsAppWebhook(status(extra));
+      if (!parsed.ok) throw new Error(parsed.message);
+      expect(parsed.statuses).toHaveLength(1);
+      expect(parsed.statuses[0]).not.toHaveProperty('jobId');
+    }
   });
 });
 
@@ -336,6 +394,64 @@ describe('the WhatsApp webhook and the whole way through', () => {
       return e.results[0].opened === 1 ? e.results : undefined;
     }, 'the read receipt to count as opened');
     expect(results[0]).toMatchObject({ variantId: 'only', sent: 1, opened: 1 });
+  });
+
+  const autoAsap = () => stack.request('PUT', '/v1/settings', { key: user.key, body: { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } } });
+  const jobOf = async (eventId: string) =>
+    (await stack.db.query(`SELECT id, status, attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1`, [eventId])).rows[0];
+  async function pricingQuestion() {
+    const m = message('Hallo, was kostet das Pro-Paket?');
+    expect((await deliver(inboundPayload(phoneNumberId, m))).body.accepted).toBe(1);
+    return (await eventsOf()).find((e) => e.external_id === m.id)!;
+  }
+
+  it.each([
+    ['closes the connection after reading the request', { kind: 'drop' }],
+    ['answers 500', { kind: 'error', status: 500, code: 131000 }],
+    ['answers 200 without a message id', { kind: 'no_id' }],
+  ] as [string, GraphAnswer][])('sends the reply to review as send_uncertain after exactly one request when the Cloud API %s', async (_name, answer) => {
+    await autoAsap();
+    graph.script([answer]);
+    const event = await pricingQuestion();
+    const read = await stack.waitForStage(event.id, 'awaiting_review', user.key);
+    expect(read.stageReason).toBe('send_uncertain');
+    expect(graph.requests).toHaveLength(1);
+    const job = await jobOf(event.id);
+    expect(job.attempts).toBe(1);
+    expect(job.last_error).toMatch(/may have the message/);
+    // the status webhooks of that message will name this job
+    expect(graph.requests[0]!.body.biz_opaque_callback_data).toBe(job.id);
+  });
+
+  it('retries a rate-limited send after its Retry-After and then sends it once', async () => {
+    await autoAsap();
+    graph.script([{ kind: 'error', status: 429, code: 130429, retryAfter: '1' }, { kind: 'ok', wamid: 'wamid.AFTER-LIMIT' }]);
+    const event = await pricingQuestion();
+    const sent = await stack.waitForStage(event.id, 'sent', user.key);
+    expect(sent.reply).toMatchObject({ providerMessageId: 'wamid.AFTER-LIMIT', sandbox: false });
+    expect(graph.requests).toHaveLength(2);
+    expect(graph.requests[1]!.body).toEqual(graph.requests[0]!.body);
+    expect((await jobOf(event.id)).attempts).toBe(2);
+  });
+
+  it('retries a send whose connection was refused, and sends it once the Cloud API listens again', async () => {
+    await autoAsap();
+    graph.script([{ kind: 'ok', wamid: 'wamid.AFTER-REFUSAL' }]);
+    await graph.refuse();
+    let event: { id: string };
+    try {
+      event = await pricingQuestion();
+      const refused = await waitFor(async () => {
+        const job = await jobOf(event.id);
+        return job?.last_error ? job : undefined;
+      }, 'the first attempt to be refused');
+      expect(refused.last_error).toMatch(/ECONNREFUSED/);
+    } finally {
+      await graph.accept();
+    }
+    const sent = await stack.waitForStage(event.id, 'sent', user.key);
+    expect(sent.reply).toMatchObject({ providerMessageId: 'wamid.AFTER-REFUSAL' });
+    expect(graph.requests).toHaveLength(1);
   });
 
   it('does not resend on its own after a send was cut off mid-way: a person checks first', async () => {
