@@ -107,7 +107,7 @@ describe('failures end with an outcome', () => {
   const moderation = { down: false };
   beforeAll(async () => {
     stack = await startStack({
-      env: { AUTOPILOT_ASAP_DELAY_SECONDS: '0', AUTOPILOT_COOLDOWN: '1s', AUTOPILOT_LIMIT_INSTAGRAM_PER_DAY: '0', AUTOPILOT_SWEEP_AFTER: '1s', AUTOPILOT_SWEEP_EVERY: '1s' },
+      env: { AUTOPILOT_ASAP_DELAY_SECONDS: '0', AUTOPILOT_COOLDOWN: '1s', AUTOPILOT_LIMIT_LINKEDIN_PER_DAY: '0', AUTOPILOT_SWEEP_AFTER: '1s', AUTOPILOT_SWEEP_EVERY: '1s' },
       deps: (deps) => {
         const sandbox = createSandboxAdapter('email', deps);
         // The platform refuses every mail for good ("blocked").
@@ -155,7 +155,8 @@ describe('failures end with an outcome', () => {
   it('records a reply that finds no send slot in 14 days as failed, naming the step and the error', async () => {
     const user = await stack.createUser();
     await configure(stack, user, { mode: 'auto', ...FAST });
-    const { eventId } = await post(stack, user, inbound({ channel: 'instagram', contact: { handle: `${90000000 + counter}` } }));
+    // LinkedIn allows no reply a day here (AUTOPILOT_LIMIT_LINKEDIN_PER_DAY=0) and has no 24-hour window to end the search first
+    const { eventId } = await post(stack, user, inbound({ channel: 'linkedin', contact: { handle: `urn:li:person:lead${counter}` } }));
     const failed = await stack.waitForStage(eventId, 'failed', user.key);
     expect(failed.stageReason).toBe('decide_failed:NoSendSlot');
     const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM auto_reply_reservations WHERE message_event_id = $1 AND released_at IS NULL`, [

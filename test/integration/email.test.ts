@@ -142,6 +142,11 @@ function postmark(overrides: Record<string, unknown> = {}) {
     Headers: [
       { Name: 'Message-ID', Value: messageId },
       { Name: 'References', Value: '<first@acme.example.com>' },
+      // what the inbound provider found checking the sender (RFC 8601)
+      {
+        Name: 'Authentication-Results',
+        Value: `mx.postmarkapp.com; spf=pass (sender authorized) smtp.mailfrom=erika${counter}@kunde.example.org; dkim=pass header.d=kunde.example.org; dmarc=pass header.from=kunde.example.org`,
+      },
     ],
     Attachments: [],
     ...overrides,
@@ -395,5 +400,36 @@ describe('stripQuotedReply', () => {
     expect(stripQuotedReply('Passt Donnerstag?\n\nAm Mo., 23. Nov. 2026 um 10:00 schrieb Acme <a@b.de>:\n> alt')).toBe('Passt Donnerstag?');
     expect(stripQuotedReply('Sounds good.\r\nOn Mon, Nov 23, 2026 at 10:00 AM Acme <a@b.de> wrote:\r\n> old')).toBe('Sounds good.');
     expect(stripQuotedReply('No quote here.')).toBe('No quote here.');
+  });
+});
+
+describe('an inbound mail the autopilot must not answer by itself', () => {
+  it('waits for a person when the sender failed authentication (no aligned SPF, DKIM or DMARC pass)', async () => {
+    const inbound = postmark();
+    inbound.Headers = [
+      inbound.Headers[0]!,
+      { Name: 'Authentication-Results', Value: 'mx.postmarkapp.com; spf=softfail smtp.mailfrom=bounce@elsewhere.example; dkim=none; dmarc=fail header.from=kunde.example.org' },
+    ];
+    const delivered = await deliver(inbound);
+    const read = await stack.waitForStage(delivered.body.eventId, 'awaiting_review', user.key);
+    expect(read.stageReason).toBe('sender_unverified');
+    expect(read.metadata.email.senderAuthentication).toMatchObject({ verified: false });
+    expect(caught.filter((c) => c.envelope.to.includes(inbound.FromFull.Email))).toHaveLength(0);
+  });
+
+  it('runs the gates on the subject line the reply repeats', async () => {
+    const inbound = postmark({ Subject: 'Garantierte Rendite von 12 % im Jahr?' });
+    const delivered = await deliver(inbound);
+    const read = await stack.waitForStage(delivered.body.eventId, 'awaiting_review', user.key);
+    expect(read.stageReason).toBe('gate_failed:compliance_phrase');
+    const review = (await stack.request('GET', `/v1/reviews/${read.review.id}`, { key: user.key })).body;
+    expect(review.draft.gates.find((g: any) => !g.passed).detail).toMatch(/^subject: /);
+  });
+
+  it('reads an opt-out in the subject line', async () => {
+    const inbound = postmark({ Subject: 'Abmelden', StrippedTextReply: 'Danke.', TextBody: 'Danke.' });
+    const delivered = await deliver(inbound);
+    const read = await stack.waitForStage(delivered.body.eventId, 'opted_out', user.key);
+    expect(read.stageReason).toBe('opt_out_command');
   });
 });
