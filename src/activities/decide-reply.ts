@@ -1,6 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { replySubject } from '../channels/email';
+import { reviewerDecisionsFor } from '../db/calibration';
 import { findContact } from '../db/contacts';
+import { activeVariantTemplates } from '../db/experiments';
+import { loadFacts } from '../db/facts';
+import { calibrationFor, type Calibration } from '../domain/calibration';
+import { checkClaims } from '../domain/claims';
+import { checkChannelRules } from '../domain/quality-gates';
+import { DEFAULT_TEMPLATES } from '../domain/templates';
 import { findEvent } from '../db/events';
 import { releaseAutoReply, reserveAutoReply } from '../db/rate-limits';
 import { loadSettingsRows } from '../db/settings';
@@ -24,9 +31,33 @@ export type ReplyDecision =
    * Sent without a person: the day's automatic allowance is taken and the send planned. `text` is the reply as it
    * goes out when it differs from the draft (the user's AI-disclosure line added).
    */
-  | { outcome: 'auto'; gates: GateResult[]; plan: PlannedSend; threshold: number; text?: string }
+  | { outcome: 'auto'; gates: GateResult[]; plan: PlannedSend; threshold: number | 'learned'; calibration?: Calibration; text?: string }
   /** Waits for a person; a one-click reply comes with its plan. */
-  | { outcome: 'review'; reason: ReviewReason; detail?: string; oneClick: boolean; gates: GateResult[]; plan?: PlannedSend; threshold: number };
+  | {
+      outcome: 'review';
+      reason: ReviewReason;
+      detail?: string;
+      oneClick: boolean;
+      gates: GateResult[];
+      plan?: PlannedSend;
+      threshold: number | 'learned';
+      calibration?: Calibration;
+    };
+
+// How many of the newest reviewer decisions per intent and channel the learned threshold weighs.
+const CALIBRATION_WINDOW = 100;
+
+/** The sources an automatic reply's prices, discounts, percentages and dates may come from. */
+async function claimSources(db: ActivityDeps['db'], userId: string, templates: object, inboundText: string): Promise<string[]> {
+  const texts = (value: unknown): string[] =>
+    typeof value === 'string' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(texts) : [];
+  return [...texts(templates), ...texts(DEFAULT_TEMPLATES), ...(await loadFacts(db, userId)).facts, ...(await activeVariantTemplates(db, userId)), inboundText];
+}
+
+/** The user's AI-disclosure line under an automatic reply, once. */
+export function withDisclosure(text: string, line: string): string {
+  return text.includes(line) ? text : `${text.trimEnd()}\n\n${line}`;
+}
 
 /**
  * Steps 4–6 in one round trip: the settings as they stand now (the owner may have paused the autopilot while the
@@ -44,13 +75,16 @@ export function createDecideReply(deps: ActivityDeps) {
     const { settings } = resolveSettings(rows.contact, rows.user);
     const user = userLevelSettings(rows.user);
     const threshold = settings.confidenceThreshold ?? policy.confidenceThreshold;
+    const reply = input.reply;
+    // A learned threshold: autonomy for this intent and channel is earned from reviewers' decisions.
+    const calibration =
+      threshold === 'learned' ? calibrationFor(await reviewerDecisionsFor(db, input.userId, reply.intent, event.channel, CALIBRATION_WINDOW)) : undefined;
 
     // Paused or switched off while the model wrote: nothing is routed any further.
     const stop = controlStop(settings, event.channel, false);
     if (stop) return { outcome: 'stop', stage: 'cancelled', reason: stop, gates: [] };
     if (!settings.channels.includes(event.channel)) return { outcome: 'stop', stage: 'cancelled', reason: 'channel_disabled', gates: [] };
 
-    const reply = input.reply;
     const email = event.channel === 'email' ? (event.metadata.email as { subject?: string; senderAuthentication?: SenderAuthentication } | undefined) : undefined;
     const checked = reply.modelError
       ? undefined
@@ -65,18 +99,39 @@ export function createDecideReply(deps: ActivityDeps) {
     if (checked?.optedOut) return { outcome: 'stop', stage: 'skipped', reason: 'contact_opted_out', gates: checked.gates };
     const gates = checked?.gates ?? [];
     const connected = (await channels.get(event.channel)?.isConnected(input.userId)) ?? false;
+    // Every price, discount, percentage and date must be one the user vouches for (their templates and facts).
+    const claims = reply.modelError ? undefined : checkClaims(reply.text, await claimSources(db, input.userId, settings.templates, event.text));
 
     let route = decideRoute({
       mode: settings.mode,
       confidence: reply.confidence,
-      threshold,
+      threshold: typeof threshold === 'number' ? threshold : 1,
       gates,
       maxAutoRepliesPerDay: user.maxAutoRepliesPerDay,
       modelError: reply.modelError !== undefined,
+      modelIssues: (reply.issues?.length ?? 0) > 0,
       channelConnected: connected,
       senderVerified: email ? email.senderAuthentication?.verified === true : undefined,
+      claimsVerified: claims?.passed,
+      autonomyEarned: calibration?.autonomous,
     });
-    const detail = route.route === 'review' && route.reason === 'sender_unverified' ? email?.senderAuthentication?.detail ?? 'no authentication results' : undefined;
+    const shown = claims ? [...gates, claims] : gates;
+    let detail: string | undefined;
+    if (route.route === 'review' && route.reason === 'sender_unverified') detail = email?.senderAuthentication?.detail ?? 'no authentication results';
+    if (route.route === 'review' && route.reason === 'model_output_problem') detail = reply.issues!.join(', ');
+    if (route.route === 'review' && route.reason === 'unverified_claim') detail = claims?.detail;
+
+    // The AI-disclosure line goes under automatic replies on the channels the user chose; the longer text must still fit.
+    let text: string | undefined;
+    if (route.route === 'auto_send' && settings.disclosure && settings.disclosure.channels.includes(event.channel)) {
+      text = withDisclosure(reply.text, settings.disclosure.text);
+      const fits = checkChannelRules(text, event.channel);
+      if (!fits.passed) {
+        shown.push({ ...fits, detail: `with the disclosure line: ${fits.detail ?? fits.reason}` });
+        route = { route: 'review', reason: 'gate_failed', oneClick: false };
+        text = undefined;
+      }
+    }
 
     let autoTaken = false;
     if (route.route === 'auto_send') {
@@ -97,8 +152,8 @@ export function createDecideReply(deps: ActivityDeps) {
         contactId: input.contactId,
         timing: settings.sendTiming,
         sendingHours: settings.sendingHours,
-        reply,
-        gates,
+        reply: text === undefined ? reply : { ...reply, text },
+        gates: shown,
       });
       if (planned.ok) plan = planned;
       else {
@@ -106,7 +161,7 @@ export function createDecideReply(deps: ActivityDeps) {
         route = { route: 'review', reason: 'outside_window', oneClick: false };
       }
     }
-    if (route.route === 'auto_send') return { outcome: 'auto', gates, plan: plan!, threshold };
-    return { outcome: 'review', reason: route.reason, detail, oneClick: route.oneClick, gates, plan, threshold };
+    if (route.route === 'auto_send') return { outcome: 'auto', gates: shown, plan: plan!, threshold, calibration, ...(text === undefined ? {} : { text }) };
+    return { outcome: 'review', reason: route.reason, detail, oneClick: route.oneClick, gates: shown, plan, threshold, calibration };
   };
 }

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { findEvent } from '../db/events';
-import { findActiveExperiment, variantStats } from '../db/experiments';
-import { chooseVariant } from '../domain/ab';
+import { findActiveExperiment } from '../db/experiments';
+import { pickByWeights } from '../domain/experiment-stats';
+import { refreshExperiment } from '../experiments/evaluate';
 import { detectIntent } from '../domain/intent';
 import { firstNameOf, renderTemplate, type TemplateSet } from '../domain/templates';
 import { ModelError } from '../model/types';
@@ -18,7 +19,9 @@ export interface GeneratedReply {
   model: string;
   /** Set when the model produced nothing usable: the reply goes to review with this reason. */
   modelError?: string;
-  experiment?: { experimentId: string; variantId: string; method: 'weighted' | 'thompson' };
+  /** The model's text is usable but its label or confidence was broken (named here): a person decides. */
+  issues?: string[];
+  experiment?: { experimentId: string; variantId: string; method: string };
 }
 
 /**
@@ -27,7 +30,7 @@ export interface GeneratedReply {
  * experiment for the detected intent picks the variant here, once: the choice is in this activity's recorded
  * result, so a replay never draws again.
  */
-export function createGenerateReply({ db, model, random, logger }: ActivityDeps) {
+export function createGenerateReply({ db, model, random, logger, clock }: ActivityDeps) {
   return async function generateReply(input: { userId: string; eventId: string; templates: TemplateSet }): Promise<GeneratedReply> {
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event) throw ApplicationFailure.nonRetryable(`message event ${input.eventId} does not exist`, 'EventNotFound');
@@ -52,7 +55,9 @@ export function createGenerateReply({ db, model, random, logger }: ActivityDeps)
         detectedAction: reply.detectedAction,
         reasoning: reply.reasoning,
         model: model.name,
+        ...(reply.issues?.length ? { issues: [...reply.issues] } : {}),
       };
+      if (generated.issues) logger.warn({ event: 'reply.model_output_repaired', eventId: input.eventId, issues: generated.issues, model: model.name });
     } catch (err) {
       if (err instanceof ModelError && !err.retryable) {
         logger.warn({ event: 'reply.model_error', eventId: input.eventId, reason: err.reason, model: model.name });
@@ -71,13 +76,17 @@ export function createGenerateReply({ db, model, random, logger }: ActivityDeps)
       throw err;
     }
 
-    const experiment = await findActiveExperiment(db, input.userId, generated.intent);
-    if (experiment && experiment.variants.length > 0) {
-      const stats = await variantStats(db, experiment.id, experiment.targetMetric);
-      const { variant, method } = chooseVariant(experiment, stats, random);
-      const template = variant.templates[generated.language] ?? variant.templates.en ?? variant.templates.de;
-      if (template) generated.text = renderTemplate(template, { firstName }, generated.language);
-      generated.experiment = { experimentId: experiment.id, variantId: variant.id, method };
+    const found = await findActiveExperiment(db, input.userId, generated.intent);
+    if (found && found.variants.length > 0) {
+      // The split is computed in batches (at most every 15 minutes); each reply only draws from the stored one.
+      const experiment = await refreshExperiment(db, input.userId, found, clock.now());
+      const weights = experiment.allocation?.weights ?? [];
+      if (weights.some((w) => w.weight > 0)) {
+        const variant = experiment.variants.find((v) => v.id === pickByWeights(weights, random))!;
+        const template = variant.templates[generated.language] ?? variant.templates.en ?? variant.templates.de;
+        if (template) generated.text = renderTemplate(template, { firstName }, generated.language);
+        generated.experiment = { experimentId: experiment.id, variantId: variant.id, method: experiment.allocation!.method };
+      }
     }
     logger.info({
       event: 'reply.generated',

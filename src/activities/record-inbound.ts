@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { optOutContact, upsertContact } from '../db/contacts';
 import { attachContact, findEvent, type EventRow } from '../db/events';
-import { lastSentVariant, trackResult } from '../db/experiments';
+import { findExperiment, lastSentVariant, trackResult } from '../db/experiments';
+import { refreshExperiment } from '../experiments/evaluate';
 import { loadSettingsRows } from '../db/settings';
 import { withTransaction } from '../db/transaction';
 import { detectOptOut, type OptOutResult } from '../domain/opt-out';
@@ -24,7 +25,7 @@ export interface InboundRecord {
   userLevel: Pick<AutopilotSettings, 'timezone' | 'maxAutoRepliesPerDay' | 'optOutScope'>;
   optOut: OptOutResult;
   eligibility: Eligibility;
-  /** The threshold in force: the user's own, else the installation's. */
+  /** The numeric threshold in force: the user's own, else the installation's (also when autonomy is learned). */
   confidenceThreshold: number;
   reviewTtlMs: number;
   /** The channel forbids automated messages (LinkedIn): a person sends the ready reply. */
@@ -77,10 +78,17 @@ export async function recordInboundMessage(deps: ActivityDeps, input: AutopilotI
         details: { eventId: event.id, rule: optOut.rule, matched: optOut.matched, language: optOut.language },
       });
     }
+    // The lead answered the variant of the last reply they got: a reply, or — an opt-out is its own metric, never a
+    // reply, so a variant that drives leads away does not look better for it.
     const answered = await lastSentVariant(client, event.userId, contact.id, event.channel, event.occurredAt);
-    if (answered) await trackResult(client, { userId: event.userId, ...answered, metric: 'replied' });
-    return { contactId: contact.id, ...resolved, userLevel: userLevelSettings(rows.user), optOut };
+    if (answered) await trackResult(client, { userId: event.userId, ...answered, metric: optOut.optOut ? 'opted_out' : 'replied' });
+    return { contactId: contact.id, ...resolved, userLevel: userLevelSettings(rows.user), optOut, answered };
   });
+  if (recorded.answered && recorded.optOut.optOut) {
+    // The opt-out guardrail acts at once: the variant may have to pause itself.
+    const experiment = await findExperiment(db, event.userId, recorded.answered.experimentId);
+    if (experiment?.status === 'active') await refreshExperiment(db, event.userId, experiment, deps.clock.now(), true);
+  }
   const { contactId, settings, source, optOut, userLevel } = recorded;
   const eligibility = checkEligibility(settings, event.channel);
   logger.info({
@@ -100,7 +108,7 @@ export async function recordInboundMessage(deps: ActivityDeps, input: AutopilotI
     userLevel,
     optOut,
     eligibility,
-    confidenceThreshold: settings.confidenceThreshold ?? policy.confidenceThreshold,
+    confidenceThreshold: typeof settings.confidenceThreshold === 'number' ? settings.confidenceThreshold : policy.confidenceThreshold,
     reviewTtlMs: policy.reviewTtlMs,
     manualSend: channels.get(event.channel)?.supports('automated_send') === false,
   };

@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Variant, VariantStats } from '../domain/ab';
 
-export type Metric = 'sent' | 'opened' | 'replied' | 'converted';
+export type Metric = 'sent' | 'opened' | 'replied' | 'converted' | 'opted_out';
+export const METRICS: Metric[] = ['sent', 'opened', 'replied', 'converted', 'opted_out'];
 
 export interface ExperimentRow {
   id: string;
@@ -9,13 +10,21 @@ export interface ExperimentRow {
   context: string | null;
   status: 'active' | 'paused' | 'completed';
   algorithm: 'weighted' | 'thompson';
-  targetMetric: Exclude<Metric, 'sent'>;
+  targetMetric: 'opened' | 'replied' | 'converted';
   minSampleSize: number;
+  /** A winner is declared no sooner than this many hours after the start (daily and weekly rhythms). */
+  minRunningHours: number;
   variants: Variant[];
   createdAt: Date;
+  winner: { variantId: string; decidedAt: Date; reason: string } | null;
+  /** The traffic split in force, computed in a batch (at most every 15 minutes). */
+  allocation: { method: string; weights: { variantId: string; weight: number }[]; computedAt: Date } | null;
+  /** Variants the opt-out guardrail paused: variant id → why and when. */
+  pausedVariants: Record<string, { reason: string; at: string }>;
 }
 
-const COLUMNS = 'id, name, context, status, algorithm, target_metric, min_sample_size, variants, created_at';
+const COLUMNS = `id, name, context, status, algorithm, target_metric, min_sample_size, min_running_hours, variants, created_at,
+  winner_variant_id, winner_decided_at, winner_reason, allocation, allocation_method, allocation_computed_at, paused_variants`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const toExperiment = (r: any): ExperimentRow => ({
   id: r.id,
@@ -25,19 +34,23 @@ const toExperiment = (r: any): ExperimentRow => ({
   algorithm: r.algorithm,
   targetMetric: r.target_metric,
   minSampleSize: r.min_sample_size,
+  minRunningHours: r.min_running_hours,
   variants: r.variants,
   createdAt: r.created_at,
+  winner: r.winner_variant_id ? { variantId: r.winner_variant_id, decidedAt: r.winner_decided_at, reason: r.winner_reason ?? '' } : null,
+  allocation: r.allocation ? { method: r.allocation_method, weights: r.allocation, computedAt: r.allocation_computed_at } : null,
+  pausedVariants: r.paused_variants ?? {},
 });
 
 export async function createExperiment(
   db: Pool,
   userId: string,
-  e: Omit<ExperimentRow, 'id' | 'status' | 'createdAt'>,
+  e: Pick<ExperimentRow, 'name' | 'context' | 'algorithm' | 'targetMetric' | 'minSampleSize' | 'variants'> & { minRunningHours?: number },
 ): Promise<ExperimentRow> {
   const { rows } = await db.query(
-    `INSERT INTO ab_test_experiments (user_id, name, context, algorithm, target_metric, min_sample_size, variants)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-    [userId, e.name, e.context, e.algorithm, e.targetMetric, e.minSampleSize, JSON.stringify(e.variants)],
+    `INSERT INTO ab_test_experiments (user_id, name, context, algorithm, target_metric, min_sample_size, min_running_hours, variants)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [userId, e.name, e.context, e.algorithm, e.targetMetric, e.minSampleSize, e.minRunningHours ?? 72, JSON.stringify(e.variants)],
   );
   return toExperiment(rows[0]);
 }
@@ -82,14 +95,14 @@ export async function variantStats(db: Pool | PoolClient, experimentId: string, 
   return rows.map((r) => ({ variantId: r.variant_id, sent: r.sent, successes: r.successes }));
 }
 
-export async function metricCounts(db: Pool, experimentId: string): Promise<Record<string, Record<Metric, number>>> {
+export async function metricCounts(db: Pool | PoolClient, experimentId: string): Promise<Record<string, Record<Metric, number>>> {
   const { rows } = await db.query<{ variant_id: string; metric: Metric; n: number }>(
     `SELECT variant_id, metric, count(*)::int AS n FROM ab_test_results WHERE experiment_id = $1 GROUP BY variant_id, metric`,
     [experimentId],
   );
   const counts: Record<string, Record<Metric, number>> = {};
   for (const r of rows) {
-    counts[r.variant_id] ??= { sent: 0, opened: 0, replied: 0, converted: 0 };
+    counts[r.variant_id] ??= { sent: 0, opened: 0, replied: 0, converted: 0, opted_out: 0 };
     counts[r.variant_id]![r.metric] = r.n;
   }
   return counts;
@@ -124,4 +137,39 @@ export async function lastSentVariant(
   );
   const row = rows[0];
   return row && { experimentId: row.experiment_id, variantId: row.variant_id, eventId: row.message_event_id };
+}
+
+/**
+ * Stores what the last evaluation decided: the allocation, the winner (declared once: a later call never replaces
+ * it), the paused variants. Only when the stored allocation is older than `staleBefore` (one batch at a time).
+ */
+export async function saveEvaluation(
+  db: Pool | PoolClient,
+  userId: string,
+  id: string,
+  e: {
+    allocation: { method: string; weights: { variantId: string; weight: number }[] };
+    computedAt: Date;
+    winner?: { variantId: string; reason: string };
+    pausedVariants: Record<string, { reason: string; at: string }>;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE ab_test_experiments SET allocation = $3, allocation_method = $4, allocation_computed_at = $5,
+            winner_variant_id = COALESCE(winner_variant_id, $6), winner_decided_at = COALESCE(winner_decided_at, CASE WHEN $6::text IS NULL THEN NULL ELSE $5 END),
+            winner_reason = COALESCE(winner_reason, $7), paused_variants = paused_variants || $8::jsonb, updated_at = now()
+      WHERE user_id = $1 AND id = $2`,
+    [userId, id, JSON.stringify(e.allocation.weights), e.allocation.method, e.computedAt, e.winner?.variantId ?? null, e.winner?.reason ?? null, JSON.stringify(e.pausedVariants)],
+  );
+}
+
+/** Serialises evaluations of one experiment (an advisory lock for the caller's transaction). */
+export async function lockExperiment(client: PoolClient, id: string): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`experiment:${id}`]);
+}
+
+/** Every variant template of the user's running experiments (sources an automatic reply's claims may come from). */
+export async function activeVariantTemplates(db: Pool | PoolClient, userId: string): Promise<string[]> {
+  const { rows } = await db.query<{ variants: Variant[] }>(`SELECT variants FROM ab_test_experiments WHERE user_id = $1 AND status = 'active'`, [userId]);
+  return rows.flatMap((r) => r.variants.flatMap((v) => Object.values(v.templates).filter((t): t is string => typeof t === 'string')));
 }

@@ -14,10 +14,14 @@ interface SettingsRow {
   templates: AutopilotSettings['templates'];
   timezone: string;
   opt_out_scope: AutopilotSettings['optOutScope'];
+  learned_threshold: boolean;
+  disclosure_text: string | null;
+  disclosure_channels: AutopilotSettings['channels'];
 }
 
 const COLUMNS = `contact_id, mode, channels, max_auto_replies_per_day, is_active, confidence_threshold, send_timing,
-  sending_hours_start, sending_hours_end, templates, timezone, opt_out_scope`;
+  sending_hours_start, sending_hours_end, templates, timezone, opt_out_scope, learned_threshold,
+  disclosure_text, disclosure_channels`;
 
 function toSettings(row: SettingsRow): AutopilotSettings {
   return {
@@ -25,12 +29,13 @@ function toSettings(row: SettingsRow): AutopilotSettings {
     channels: row.channels,
     maxAutoRepliesPerDay: row.max_auto_replies_per_day,
     isActive: row.is_active,
-    confidenceThreshold: row.confidence_threshold,
+    confidenceThreshold: row.learned_threshold ? 'learned' : row.confidence_threshold,
     sendTiming: row.send_timing,
     sendingHours: { start: row.sending_hours_start, end: row.sending_hours_end },
     templates: row.templates,
     timezone: row.timezone,
     optOutScope: row.opt_out_scope,
+    disclosure: row.disclosure_text ? { text: row.disclosure_text, channels: row.disclosure_channels } : null,
   };
 }
 
@@ -58,25 +63,30 @@ export async function saveSettings(db: Pool | PoolClient, userId: string, contac
     s.channels,
     s.maxAutoRepliesPerDay,
     s.isActive,
-    s.confidenceThreshold,
+    s.confidenceThreshold === 'learned' ? null : s.confidenceThreshold,
     s.sendTiming,
     s.sendingHours.start,
     s.sendingHours.end,
     JSON.stringify(s.templates),
     s.timezone,
     s.optOutScope,
+    s.confidenceThreshold === 'learned',
+    s.disclosure?.text ?? null,
+    s.disclosure?.channels ?? [],
   ];
   const conflict = contactId === null ? '(user_id) WHERE contact_id IS NULL' : '(user_id, contact_id) WHERE contact_id IS NOT NULL';
   await db.query(
     `INSERT INTO autopilot_settings (user_id, contact_id, mode, channels, max_auto_replies_per_day, is_active,
-       confidence_threshold, send_timing, sending_hours_start, sending_hours_end, templates, timezone, opt_out_scope)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       confidence_threshold, send_timing, sending_hours_start, sending_hours_end, templates, timezone, opt_out_scope,
+       learned_threshold, disclosure_text, disclosure_channels)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT ${conflict} DO UPDATE SET
        mode = EXCLUDED.mode, channels = EXCLUDED.channels, max_auto_replies_per_day = EXCLUDED.max_auto_replies_per_day,
        is_active = EXCLUDED.is_active, confidence_threshold = EXCLUDED.confidence_threshold,
        send_timing = EXCLUDED.send_timing, sending_hours_start = EXCLUDED.sending_hours_start,
        sending_hours_end = EXCLUDED.sending_hours_end, templates = EXCLUDED.templates, timezone = EXCLUDED.timezone,
-       opt_out_scope = EXCLUDED.opt_out_scope, updated_at = now()`,
+       opt_out_scope = EXCLUDED.opt_out_scope, learned_threshold = EXCLUDED.learned_threshold,
+       disclosure_text = EXCLUDED.disclosure_text, disclosure_channels = EXCLUDED.disclosure_channels, updated_at = now()`,
     values,
   );
 }

@@ -23,6 +23,8 @@ export type ReviewReason =
   | 'connection_broken'
   | 'sender_unverified'
   | 'unverified_claim'
+  | 'model_output_problem'
+  | 'autonomy_not_earned'
   | 'send_uncertain';
 
 export function decideRoute(input: {
@@ -40,11 +42,20 @@ export function decideRoute(input: {
   senderVerified?: boolean;
   /** false when the reply states a price, discount, percentage or date found in no template or fact. */
   claimsVerified?: boolean;
+  /** The model's text came with a broken label or confidence: a person reads it. */
+  modelIssues?: boolean;
+  /**
+   * With a learned threshold: whether reviewers' decisions earned this intent and channel autonomy (replaces the
+   * numeric threshold); undefined with a numeric threshold.
+   */
+  autonomyEarned?: boolean;
 }): Decision {
   if (input.modelError) return { route: 'review', reason: 'model_error', oneClick: false };
+  if (input.modelIssues) return { route: 'review', reason: 'model_output_problem', oneClick: false };
   if (input.channelConnected === false) return { route: 'review', reason: 'channel_not_connected', oneClick: false };
   if (input.gates.some((g) => !g.passed)) return { route: 'review', reason: 'gate_failed', oneClick: false };
-  if (input.confidence < input.threshold) return { route: 'review', reason: 'low_confidence', oneClick: false };
+  if (input.autonomyEarned === false) return { route: 'review', reason: 'autonomy_not_earned', oneClick: false };
+  if (input.autonomyEarned === undefined && input.confidence < input.threshold) return { route: 'review', reason: 'low_confidence', oneClick: false };
   if (input.mode === 'assist') return { route: 'review', reason: 'assist_mode', oneClick: false };
   if (input.senderVerified === false) return { route: 'review', reason: 'sender_unverified', oneClick: false };
   if (input.claimsVerified === false) return { route: 'review', reason: 'unverified_claim', oneClick: false };

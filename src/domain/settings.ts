@@ -11,8 +11,11 @@ export interface AutopilotSettings {
   channels: Channel[];
   maxAutoRepliesPerDay: number;
   isActive: boolean;
-  /** null: the installation's AUTOPILOT_CONFIDENCE_THRESHOLD. */
-  confidenceThreshold: number | null;
+  /**
+   * null: the installation's AUTOPILOT_CONFIDENCE_THRESHOLD. 'learned': a reply goes out by itself only for an intent
+   * and channel whose drafts reviewers have approved unedited often enough (src/domain/calibration.ts).
+   */
+  confidenceThreshold: number | null | 'learned';
   sendTiming: SendTiming;
   sendingHours: SendingHours;
   templates: TemplateSet;
@@ -20,6 +23,8 @@ export interface AutopilotSettings {
   timezone: string;
   /** person: a lead's opt-out on one channel suppresses every channel of the same person; channel: only that one. */
   optOutScope: OptOutScope;
+  /** A line saying the reply was written by an AI, added to automatic replies on these channels (EU AI Act Art. 50). */
+  disclosure: { text: string; channels: Channel[] } | null;
 }
 
 export const OPT_OUT_SCOPES = ['person', 'channel'] as const;
@@ -37,6 +42,7 @@ export const DEFAULT_SETTINGS: AutopilotSettings = {
   templates: {},
   timezone: 'UTC',
   optOutScope: 'person',
+  disclosure: null,
 };
 
 export type SettingsSource = 'contact' | 'user' | 'default';

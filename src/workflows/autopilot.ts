@@ -171,7 +171,13 @@ async function decide(reply: ReplyRun, prepared: PreparedReply, generated: Gener
   }
   const failed = decision.gates.find((g) => !g.passed);
   const reason =
-    decision.reason === 'gate_failed' ? `gate_failed:${failed?.reason}` : decision.reason === 'model_error' ? `model_error:${generated.modelError}` : decision.reason;
+    decision.reason === 'gate_failed'
+      ? `gate_failed:${failed?.reason}`
+      : decision.reason === 'model_error'
+        ? `model_error:${generated.modelError}`
+        : decision.reason === 'model_output_problem'
+          ? `model_output_problem:${decision.detail}`
+          : decision.reason;
   reply.basis = { route: 'review', routeReason: decision.reason, gates: decision.gates };
   return { step: 'review', reason, oneClick: decision.oneClick, plan: decision.plan, kind: 'review' };
 }
