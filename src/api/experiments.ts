@@ -1,19 +1,20 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import { createExperiment, findExperiment, listExperiments, metricCounts, setExperimentStatus, trackResult, type ExperimentRow } from '../db/experiments';
 import { findJobByEvent } from '../db/jobs';
 import { INTENTS } from '../domain/intent';
 import type { ApiEnv } from './deps';
 import { ApiError, notFound } from './errors';
-import { isUuid } from './ids';
-import { validate } from './validation';
+import { apiKeyAuth, BODY_ERRORS, createRouter, errors, idParam, json, jsonBody, Timestamp, Uuid } from './openapi';
+
+// max before trim: the documented maxLength holds for the bytes sent, not only for what is left after trimming
+const TemplateText = z.string().max(4000).trim().min(1);
 
 const VariantSchema = z
   .object({
-    id: z.string().trim().regex(/^[A-Za-z0-9_-]{1,40}$/, 'variant ids are 1-40 letters, digits, _ or -'),
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'variant ids are 1-40 letters, digits, _ or -'),
     weight: z.number().min(0).max(1000).default(1),
     templates: z
-      .object({ en: z.string().trim().min(1).max(4000).optional(), de: z.string().trim().min(1).max(4000).optional() })
+      .object({ en: TemplateText.optional(), de: TemplateText.optional() })
       .strict()
       .refine((t) => t.en || t.de, 'a variant needs a template in en or de'),
   })
@@ -21,7 +22,7 @@ const VariantSchema = z
 
 const ExperimentSchema = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().max(200).trim().min(1),
     context: z.enum(INTENTS).nullable().default(null),
     algorithm: z.enum(['weighted', 'thompson']).default('weighted'),
     targetMetric: z.enum(['opened', 'replied', 'converted']).default('replied'),
@@ -35,6 +36,32 @@ const ExperimentSchema = z
   })
   .strict();
 
+const ConversionSchema = z.object({ eventId: z.guid('eventId must be an event id') }).strict();
+
+const Counts = { sent: z.number().int(), opened: z.number().int(), replied: z.number().int(), converted: z.number().int() };
+
+const Experiment = z
+  .object({
+    id: Uuid,
+    name: z.string(),
+    context: z.string().nullable().openapi({ description: 'the intent whose replies it varies; null: every intent' }),
+    status: z.enum(['active', 'paused', 'completed']),
+    algorithm: z.enum(['weighted', 'thompson']),
+    targetMetric: z.enum(['opened', 'replied', 'converted']),
+    minSampleSize: z.number().int(),
+    variants: z.array(z.object({ id: z.string(), weight: z.number(), templates: z.object({ en: z.string().optional(), de: z.string().optional() }) })),
+    createdAt: Timestamp,
+    results: z.array(z.object({ variantId: z.string(), ...Counts })),
+  })
+  .openapi('Experiment');
+
+const Conversion = z.object({
+  experimentId: Uuid,
+  variantId: z.string(),
+  eventId: Uuid,
+  duplicate: z.boolean().openapi({ description: 'true: this conversion was counted before' }),
+});
+
 async function withCounts(db: ApiEnv['Variables']['deps']['db'], e: ExperimentRow) {
   const counts = await metricCounts(db, e.id);
   return {
@@ -45,31 +72,91 @@ async function withCounts(db: ApiEnv['Variables']['deps']['db'], e: ExperimentRo
 }
 
 async function load(c: { req: { param(n: 'id'): string }; var: ApiEnv['Variables'] }) {
-  const id = c.req.param('id');
-  const experiment = isUuid(id) ? await findExperiment(c.var.deps.db, c.var.userId, id) : undefined;
+  const experiment = await findExperiment(c.var.deps.db, c.var.userId, c.req.param('id'));
   if (!experiment) throw notFound('experiment');
   return experiment;
 }
 
-export const experiments = new Hono<ApiEnv>()
-  .post('/', validate('json', ExperimentSchema), async (c) => {
+const createExperimentRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Start an A/B experiment',
+  security: apiKeyAuth,
+  request: { body: jsonBody(ExperimentSchema, { required: true }) },
+  responses: { 201: json(Experiment, 'Started.'), ...errors(...BODY_ERRORS, 401) },
+});
+
+const listExperimentsRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: "The user's experiments with their counts",
+  security: apiKeyAuth,
+  responses: { 200: json(z.object({ experiments: z.array(Experiment) }), 'The experiments.'), ...errors(401) },
+});
+
+const readExperiment = createRoute({
+  method: 'get',
+  path: '/{id}',
+  summary: 'One experiment with its counts',
+  security: apiKeyAuth,
+  request: { params: idParam('experiment') },
+  responses: { 200: json(Experiment, 'The experiment.'), ...errors(401, 404) },
+});
+
+const pauseExperiment = createRoute({
+  method: 'post',
+  path: '/{id}/pause',
+  summary: 'Pause an experiment: replies use the templates again',
+  security: apiKeyAuth,
+  request: { params: idParam('experiment') },
+  responses: { 200: json(Experiment, 'Paused.'), ...errors(401, 404) },
+});
+
+const resumeExperiment = createRoute({
+  method: 'post',
+  path: '/{id}/resume',
+  summary: 'Resume a paused experiment',
+  security: apiKeyAuth,
+  request: { params: idParam('experiment') },
+  responses: { 200: json(Experiment, 'Active again.'), ...errors(401, 404) },
+});
+
+const recordConversion = createRoute({
+  method: 'post',
+  path: '/{id}/conversions',
+  summary: 'The reply to an event converted',
+  description: 'Counted once per event.',
+  security: apiKeyAuth,
+  request: { params: idParam('experiment'), body: jsonBody(ConversionSchema, { required: true }) },
+  responses: {
+    201: json(Conversion, 'Counted.'),
+    200: json(Conversion, 'Counted before (`duplicate: true`).'),
+    ...errors(...BODY_ERRORS, 401, {
+      404: 'No such experiment, or no reply of it answered that event (`field: eventId`).',
+      409: 'The reply to that event has not been sent (`not_sent`).',
+    }),
+  },
+});
+
+export const experiments = createRouter()
+  .openapi(createExperimentRoute, async (c) => {
     const created = await createExperiment(c.var.deps.db, c.var.userId, c.req.valid('json'));
     return c.json(await withCounts(c.var.deps.db, created), 201);
   })
-  .get('/', async (c) => {
+  .openapi(listExperimentsRoute, async (c) => {
     const list = await listExperiments(c.var.deps.db, c.var.userId);
-    return c.json({ experiments: await Promise.all(list.map((e) => withCounts(c.var.deps.db, e))) });
+    return c.json({ experiments: await Promise.all(list.map((e) => withCounts(c.var.deps.db, e))) }, 200);
   })
-  .get('/:id', async (c) => c.json(await withCounts(c.var.deps.db, await load(c))))
-  .post('/:id/pause', async (c) => {
+  .openapi(readExperiment, async (c) => c.json(await withCounts(c.var.deps.db, await load(c)), 200))
+  .openapi(pauseExperiment, async (c) => {
     const e = await load(c);
-    return c.json(await withCounts(c.var.deps.db, (await setExperimentStatus(c.var.deps.db, c.var.userId, e.id, 'paused'))!));
+    return c.json(await withCounts(c.var.deps.db, (await setExperimentStatus(c.var.deps.db, c.var.userId, e.id, 'paused'))!), 200);
   })
-  .post('/:id/resume', async (c) => {
+  .openapi(resumeExperiment, async (c) => {
     const e = await load(c);
-    return c.json(await withCounts(c.var.deps.db, (await setExperimentStatus(c.var.deps.db, c.var.userId, e.id, 'active'))!));
+    return c.json(await withCounts(c.var.deps.db, (await setExperimentStatus(c.var.deps.db, c.var.userId, e.id, 'active'))!), 200);
   })
-  .post('/:id/conversions', validate('json', z.object({ eventId: z.string().refine(isUuid, 'eventId must be an event id') }).strict()), async (c) => {
+  .openapi(recordConversion, async (c) => {
     const e = await load(c);
     const { eventId } = c.req.valid('json');
     const job = await findJobByEvent(c.var.deps.db, c.var.userId, eventId);
@@ -78,5 +165,6 @@ export const experiments = new Hono<ApiEnv>()
     }
     if (job.status !== 'sent') throw new ApiError(409, 'not_sent', 'the reply to that event has not been sent', 'eventId');
     const counted = await trackResult(c.var.deps.db, { userId: c.var.userId, experimentId: e.id, variantId: job.variantId, eventId, metric: 'converted' });
-    return c.json({ experimentId: e.id, variantId: job.variantId, eventId, duplicate: !counted }, counted ? 201 : 200);
+    const body = { experimentId: e.id, variantId: job.variantId, eventId, duplicate: !counted };
+    return counted ? c.json(body, 201) : c.json(body, 200);
   });
