@@ -44,7 +44,9 @@ export const apiKeyAuth = [{ apiKey: [] }];
 
 /** What each error status means across the API; a route may say more for its own case. */
 const ERROR_MEANINGS = {
-  400: 'The request is invalid: `invalid_request` names the field at fault, `malformed_json` a body that is not JSON.',
+  400:
+    'The request is invalid: `invalid_request` names the field at fault (text must not contain U+0000 or unpaired ' +
+    'surrogates, which PostgreSQL cannot store), `malformed_json` a body that is not JSON.',
   401: 'No API key, or one that is not valid (`unauthorized`).',
   403: 'Refused.',
   404: 'Nothing here by that id for this API key (`not_found`).',

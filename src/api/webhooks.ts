@@ -13,6 +13,7 @@ import type { ApiDeps, ApiEnv } from './deps';
 import { ApiError, errorBody } from './errors';
 import { acceptInbound, type NormalizedInbound } from './intake';
 import { createRouter, errors, json, Uuid } from './openapi';
+import { findUnstorableText, UNSTORABLE_TEXT } from './validation';
 
 type Meta = 'whatsapp' | 'instagram';
 const META_ENV: Record<Meta, string> = { whatsapp: 'WHATSAPP', instagram: 'INSTAGRAM' };
@@ -34,11 +35,20 @@ async function signedJson(c: Context<ApiEnv>, platform: Meta): Promise<unknown> 
   if (!verifyMetaSignature(raw, c.req.header('x-hub-signature-256'), appSecret)) {
     throw new ApiError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
   }
+  let payload: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    payload = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
   }
+  return storable(payload);
+}
+
+/** A delivery whose text PostgreSQL could not store is refused whole: storing part of it would lose messages silently. */
+function storable(payload: unknown): unknown {
+  const field = findUnstorableText(payload);
+  if (field !== undefined) throw new ApiError(400, 'invalid_payload', `${field || 'the body'} ${UNSTORABLE_TEXT}`);
+  return payload;
 }
 
 /** Each message for an account a user connected becomes that user's event; the rest are counted as skipped. */
@@ -238,7 +248,7 @@ const delivery = (platform: Meta, schema: DescribedSchema) =>
     responses: {
       200: json(MetaDeliveryResult, 'Taken.'),
       ...errors(413, {
-        400: 'The body is not JSON (`malformed_json`) or not this platform\'s webhook (`invalid_payload`).',
+        400: "The body is not JSON (`malformed_json`), not this platform's webhook, or holds text PostgreSQL cannot store (`invalid_payload`).",
         401: 'X-Hub-Signature-256 does not match the body (`invalid_signature`).',
         503: `${META_ENV[platform]}_APP_SECRET is not set (\`webhook_not_configured\`), or a workflow could not be started (\`temporal_unavailable\`).`,
       }),
@@ -255,7 +265,7 @@ const inboundMail = createRoute({
   responses: {
     200: json(MailDeliveryResult, 'Taken (or skipped: no user connected a recipient address).'),
     ...errors(413, {
-      400: 'The body is not JSON (`malformed_json`) or not a Postmark inbound message (`invalid_payload`).',
+      400: 'The body is not JSON (`malformed_json`), not a Postmark inbound message, or holds text PostgreSQL cannot store (`invalid_payload`).',
       401: 'No HTTP Basic credentials with EMAIL_INBOUND_TOKEN as the password (`unauthorized`).',
       503: 'EMAIL_INBOUND_TOKEN is not set (`webhook_not_configured`), or the workflow could not be started (`temporal_unavailable`).',
     }),
@@ -312,7 +322,7 @@ export const webhooks = createRouter()
     } catch {
       throw new ApiError(400, 'malformed_json', 'the request body is not valid JSON');
     }
-    const parsed = parsePostmarkInbound(payload);
+    const parsed = parsePostmarkInbound(storable(payload));
     if (!parsed.ok) throw new ApiError(400, 'invalid_payload', parsed.message);
     for (const recipient of parsed.recipients) {
       const userId = await findConnectionOwner(deps.db, 'email', recipient);

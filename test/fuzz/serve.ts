@@ -26,7 +26,6 @@ const SCHEMATHESIS_VERSION = '4.32.5';
 const ROOT = path.resolve(__dirname, '..', '..');
 const VENV = path.join(ROOT, '.venv-fuzz');
 const ST = path.join(VENV, 'bin', 'st');
-const HERE = path.relative(ROOT, __dirname);
 
 // Every check the tier asks for; each is explained in test/fuzz/schemathesis.toml where it is narrowed.
 const CHECKS = [
@@ -129,13 +128,85 @@ async function startSystem(stoppers: Stopper[], secrets: Record<string, string>)
   const userId = await upsertUser(db, { slug: 'fuzz', name: 'Fuzz' });
   const apiKey = generateApiKey();
   await addApiKey(db, userId, apiKey, 'fuzz');
-  return { url: api.url, apiKey };
+  return { url: api.url, apiKey, root };
 }
 
-function runSchemathesis(url: string, env: Record<string, string>, children: Set<ChildProcess>): Promise<number> {
+type Seeded = Record<'events' | 'reviews' | 'contacts' | 'experiments', string[]>;
+
+/**
+ * A few real rows made through the API as a client would, so the fuzzer also reaches the routes behind an id
+ * (random UUIDs only ever find 404): events waiting for review (so their reviews and contacts exist) and
+ * experiments. In the default assist mode every event stops at awaiting_review.
+ */
+async function seed(url: string, apiKey: string): Promise<Seeded> {
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!response.ok) throw new Error(`seeding: ${method} ${route} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as Record<string, any>;
+  };
+  const seeded: Seeded = { events: [], reviews: [], contacts: [], experiments: [] };
+  for (let n = 0; n < 6; n += 1) {
+    const email = n % 2 === 0;
+    const posted = await call('POST', '/v1/events', {
+      channel: email ? 'email' : 'whatsapp',
+      externalId: `fuzz-seed-${n}`,
+      contact: { handle: email ? `lead${n}@example.org` : `+4917000000${n}`, name: `Lead ${n}` },
+      text: 'Was kostet das Pro-Paket?',
+    });
+    seeded.events.push(posted.eventId);
+  }
+  const deadline = Date.now() + 60_000;
+  for (const eventId of seeded.events) {
+    for (;;) {
+      const event = await call('GET', `/v1/events/${eventId}`);
+      if (event.review) {
+        seeded.reviews.push(event.review.id);
+        seeded.contacts.push(event.contact.id);
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`seeding: event ${eventId} did not reach review (stage ${event.stage})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  for (const name of ['opener', 'follow-up']) {
+    const experiment = await call('POST', '/v1/experiments', {
+      name,
+      context: 'pricing',
+      variants: [
+        { id: 'a', templates: { en: 'A' } },
+        { id: 'b', templates: { de: 'B' } },
+      ],
+    });
+    seeded.experiments.push(experiment.id);
+  }
+  return seeded;
+}
+
+/** The checked-in configuration plus this run's seeded ids, offered for each resource's `{id}` half the time. */
+function writeConfig(dir: string, seeded: Seeded): string {
+  const lines = [fs.readFileSync(path.join(__dirname, 'schemathesis.toml'), 'utf8'), '', '# Seeded by test/fuzz/serve.ts for this run.'];
+  for (const [resource, ids] of Object.entries(seeded)) {
+    lines.push(`[dictionaries.${resource}]`, `values = [${ids.map((id) => JSON.stringify(id)).join(', ')}]`, '');
+    lines.push(
+      '[[operations]]',
+      `include-path-regex = "^/v1/${resource}/\\\\{id\\\\}"`,
+      `parameters = { "path.id" = { dictionary = "${resource}", probability = 0.5 } }`,
+      '',
+    );
+  }
+  const file = path.join(dir, 'schemathesis.toml');
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+function runSchemathesis(url: string, configFile: string, env: Record<string, string>, children: Set<ChildProcess>): Promise<number> {
   const args = [
     '--config-file',
-    path.join(HERE, 'schemathesis.toml'),
+    configFile,
     'run',
     `${url}/openapi.json`,
     '--checks',
@@ -182,13 +253,16 @@ async function main(): Promise<number> {
       mailToken: crypto.randomBytes(16).toString('hex'),
     };
     const started = Date.now();
-    const { url, apiKey } = await startSystem(stoppers, secrets);
-    say(`API at ${url} (started in ${Math.round((Date.now() - started) / 1000)} s)`);
+    const { url, apiKey, root } = await startSystem(stoppers, secrets);
+    const seeded = await seed(url, apiKey);
+    say(`API at ${url} (started and seeded in ${Math.round((Date.now() - started) / 1000)} s)`);
     return await runSchemathesis(
       url,
+      writeConfig(root, seeded),
       {
         FUZZ_API_KEY: apiKey,
         FUZZ_MAIL_TOKEN: secrets.mailToken,
+        FUZZ_VERIFY_TOKEN: secrets.verifyToken,
         FUZZ_WHATSAPP_APP_SECRET: secrets.whatsappAppSecret,
         FUZZ_INSTAGRAM_APP_SECRET: secrets.instagramAppSecret,
       },
