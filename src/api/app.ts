@@ -2,7 +2,7 @@
  * How a route is written: the description is the validation. One file per resource (events.ts is the model):
  *  1. Request and response shapes are zod schemas (`.openapi('Name')` makes a shared component); `.strict()` where
  *     unknown fields are refused, `max` before `trim` so a documented maxLength holds for what is sent.
- *  2. `createRoute({ method, path: '/{id}', summary, security: apiKeyAuth, request: { params: idParam('thing'),
+ *  2. `createRoute({ method, path: '/{id}', tags, summary, security: apiKeyAuth, request: { params: idParam('thing'),
  *     query, body: jsonBody(Schema, { required }) }, responses: { 200: json(View, '…'), ...errors(401, 404) } })`
  *     lists every status the route really answers: `errors(...BODY_ERRORS)` for a JSON body (400, 413, 415),
  *     `errors({ 409: 'what it means here' })` for a route's own case. Public routes say `security: []`.

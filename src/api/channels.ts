@@ -126,6 +126,7 @@ const ChannelParam = z.object({
 const readConnection = createRoute({
   method: 'get',
   path: '/{channel}',
+  tags: ['Channels'],
   summary: "The user's connection on a channel (never its secrets)",
   security: apiKeyAuth,
   request: { params: ChannelParam },
@@ -135,6 +136,7 @@ const readConnection = createRoute({
 const removeConnection = createRoute({
   method: 'delete',
   path: '/{channel}',
+  tags: ['Channels'],
   summary: 'Disconnect a channel',
   security: apiKeyAuth,
   request: { params: ChannelParam },
@@ -158,6 +160,7 @@ for (const channel of CHANNELS) {
   const connect = createRoute({
     method: 'put',
     path: `/${channel}`,
+    tags: ['Channels'],
     summary,
     description: 'Stores the connection, its secrets sealed with AUTOPILOT_SECRET_KEY; replaces an earlier one.',
     security: apiKeyAuth,

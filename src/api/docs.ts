@@ -67,6 +67,7 @@ function assetBytes(name: AssetName): Buffer {
 const describeApi = createRoute({
   method: 'get',
   path: '/openapi.json',
+  tags: ['Reference'],
   summary: 'This description (OpenAPI 3.1)',
   security: [],
   responses: {
@@ -80,6 +81,7 @@ const describeApi = createRoute({
 const referencePage = createRoute({
   method: 'get',
   path: '/docs',
+  tags: ['Reference'],
   summary: 'The API reference page (Swagger UI)',
   security: [],
   responses: { 200: { description: 'The page.', content: { 'text/html': { schema: z.string() } } } },
@@ -88,6 +90,7 @@ const referencePage = createRoute({
 const referenceAsset = createRoute({
   method: 'get',
   path: '/docs/{asset}',
+  tags: ['Reference'],
   summary: 'A file the reference page loads',
   security: [],
   request: { params: z.object({ asset: z.enum(ASSET_NAMES, { message: 'no such file' }) }) },

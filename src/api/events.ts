@@ -119,6 +119,7 @@ const Event = z
 const acceptEvent = createRoute({
   method: 'post',
   path: '/',
+  tags: ['Events'],
   summary: 'Accept an inbound message',
   description: 'Stores the message once per user, channel and externalId and starts its workflow.',
   security: apiKeyAuth,
@@ -133,6 +134,7 @@ const acceptEvent = createRoute({
 const readEvent = createRoute({
   method: 'get',
   path: '/{id}',
+  tags: ['Events'],
   summary: 'Read an event, its stage and its reply',
   security: apiKeyAuth,
   request: { params: idParam('event') },

@@ -16,7 +16,8 @@ const VariantSchema = z
     templates: z
       .object({ en: TemplateText.optional(), de: TemplateText.optional() })
       .strict()
-      .refine((t) => t.en || t.de, 'a variant needs a template in en or de'),
+      .refine((t) => t.en || t.de, 'a variant needs a template in en or de')
+      .openapi({ minProperties: 1 }),
   })
   .strict();
 
@@ -80,6 +81,7 @@ async function load(c: { req: { param(n: 'id'): string }; var: ApiEnv['Variables
 const createExperimentRoute = createRoute({
   method: 'post',
   path: '/',
+  tags: ['Experiments'],
   summary: 'Start an A/B experiment',
   security: apiKeyAuth,
   request: { body: jsonBody(ExperimentSchema, { required: true }) },
@@ -89,6 +91,7 @@ const createExperimentRoute = createRoute({
 const listExperimentsRoute = createRoute({
   method: 'get',
   path: '/',
+  tags: ['Experiments'],
   summary: "The user's experiments with their counts",
   security: apiKeyAuth,
   responses: { 200: json(z.object({ experiments: z.array(Experiment) }), 'The experiments.'), ...errors(401) },
@@ -97,6 +100,7 @@ const listExperimentsRoute = createRoute({
 const readExperiment = createRoute({
   method: 'get',
   path: '/{id}',
+  tags: ['Experiments'],
   summary: 'One experiment with its counts',
   security: apiKeyAuth,
   request: { params: idParam('experiment') },
@@ -106,6 +110,7 @@ const readExperiment = createRoute({
 const pauseExperiment = createRoute({
   method: 'post',
   path: '/{id}/pause',
+  tags: ['Experiments'],
   summary: 'Pause an experiment: replies use the templates again',
   security: apiKeyAuth,
   request: { params: idParam('experiment') },
@@ -115,6 +120,7 @@ const pauseExperiment = createRoute({
 const resumeExperiment = createRoute({
   method: 'post',
   path: '/{id}/resume',
+  tags: ['Experiments'],
   summary: 'Resume a paused experiment',
   security: apiKeyAuth,
   request: { params: idParam('experiment') },
@@ -124,6 +130,7 @@ const resumeExperiment = createRoute({
 const recordConversion = createRoute({
   method: 'post',
   path: '/{id}/conversions',
+  tags: ['Experiments'],
   summary: 'The reply to an event converted',
   description: 'Counted once per event.',
   security: apiKeyAuth,

@@ -34,6 +34,7 @@ const ChannelHealth = z
 const liveness = createRoute({
   method: 'get',
   path: '/healthz',
+  tags: ['Health'],
   summary: 'The process is up',
   security: [],
   responses: { 200: json(z.object({ status: z.literal('ok') }), 'Up.') },
@@ -42,6 +43,7 @@ const liveness = createRoute({
 const readiness = createRoute({
   method: 'get',
   path: '/readyz',
+  tags: ['Health'],
   summary: 'PostgreSQL and Temporal both answer',
   security: [],
   responses: {

@@ -22,6 +22,7 @@ const Outbox = z
 const readOutbox = createRoute({
   method: 'get',
   path: '/',
+  tags: ['Outbox'],
   summary: 'What the sandbox transport recorded instead of sending, newest first',
   security: apiKeyAuth,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },

@@ -121,6 +121,7 @@ load();
 const reviewInbox = createRoute({
   method: 'get',
   path: '/',
+  tags: ['Review page'],
   summary: "The reviewers' inbox page (driven by the /v1 review routes with the key kept in the browser)",
   security: [],
   responses: { 200: { description: 'The page.', content: { 'text/html': { schema: z.string() } } } },

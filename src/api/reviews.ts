@@ -98,6 +98,7 @@ const DECISION_ERRORS = errors(...BODY_ERRORS, 401, 404, {
 const listReviews = createRoute({
   method: 'get',
   path: '/',
+  tags: ['Reviews'],
   summary: 'Open review tasks, oldest deadline first',
   security: apiKeyAuth,
   request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
@@ -107,6 +108,7 @@ const listReviews = createRoute({
 const readReview = createRoute({
   method: 'get',
   path: '/{id}',
+  tags: ['Reviews'],
   summary: 'One review task, any status',
   security: apiKeyAuth,
   request: { params: idParam('review') },
@@ -116,6 +118,7 @@ const readReview = createRoute({
 const approveReview = createRoute({
   method: 'post',
   path: '/{id}/approve',
+  tags: ['Reviews'],
   summary: 'Approve the draft, or an edit of it',
   security: apiKeyAuth,
   request: { params: idParam('review'), headers: IdempotencyKey, body: jsonBody(ApproveSchema, { required: false }) },
@@ -126,6 +129,7 @@ const approveReview = createRoute({
 const confirmSent = createRoute({
   method: 'post',
   path: '/{id}/sent',
+  tags: ['Reviews'],
   summary: 'Confirm a human-send task was sent by hand',
   security: apiKeyAuth,
   request: { params: idParam('review'), headers: IdempotencyKey, body: jsonBody(z.object({}).strict(), { required: false }) },
@@ -135,6 +139,7 @@ const confirmSent = createRoute({
 const skipReview = createRoute({
   method: 'post',
   path: '/{id}/skip',
+  tags: ['Reviews'],
   summary: 'Skip the reply',
   security: apiKeyAuth,
   request: { params: idParam('review'), headers: IdempotencyKey, body: jsonBody(SkipSchema, { required: false }) },

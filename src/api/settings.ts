@@ -74,6 +74,7 @@ function view(settings: AutopilotSettings, source: SettingsSource, installationT
 const readSettings = createRoute({
   method: 'get',
   path: '/',
+  tags: ['Settings'],
   summary: "The user's default settings",
   security: apiKeyAuth,
   responses: { 200: json(Settings, 'The settings in force.'), ...errors(401) },
@@ -82,6 +83,7 @@ const readSettings = createRoute({
 const changeSettings = createRoute({
   method: 'put',
   path: '/',
+  tags: ['Settings'],
   summary: "Change the user's default settings",
   description: 'Changes the fields the body names and keeps the rest.',
   security: apiKeyAuth,
@@ -92,6 +94,7 @@ const changeSettings = createRoute({
 const readContact = createRoute({
   method: 'get',
   path: '/{id}',
+  tags: ['Contacts'],
   summary: 'A contact, its opt-outs and its effective settings',
   security: apiKeyAuth,
   request: { params: idParam('contact') },
@@ -101,6 +104,7 @@ const readContact = createRoute({
 const changeContactSettings = createRoute({
   method: 'put',
   path: '/{id}/settings',
+  tags: ['Contacts'],
   summary: "Override a contact's settings",
   description: "Starts from the contact's effective settings, changes the fields the body names.",
   security: apiKeyAuth,
@@ -111,6 +115,7 @@ const changeContactSettings = createRoute({
 const removeContactSettings = createRoute({
   method: 'delete',
   path: '/{id}/settings',
+  tags: ['Contacts'],
   summary: "Remove a contact's override: the user's settings apply again",
   security: apiKeyAuth,
   request: { params: idParam('contact') },

@@ -22,6 +22,7 @@ const TokenParam = z.object({
 const confirmPage = createRoute({
   method: 'get',
   path: '/{token}',
+  tags: ['Unsubscribe'],
   summary: 'Unsubscribe link: a confirmation page',
   description: 'Shows a button that POSTs back; link scanners fetch URLs and must not unsubscribe anyone by looking.',
   security: [],
@@ -32,6 +33,7 @@ const confirmPage = createRoute({
 const unsubscribeNow = createRoute({
   method: 'post',
   path: '/{token}',
+  tags: ['Unsubscribe'],
   summary: 'One-click unsubscribe (RFC 8058)',
   description: 'Opts the contact out on that channel at once. The body a mail client sends (`List-Unsubscribe=One-Click`) is not needed.',
   security: [],

@@ -227,6 +227,7 @@ const verification = (platform: Meta) =>
   createRoute({
     method: 'get',
     path: `/${platform}`,
+    tags: ['Webhooks'],
     summary: `Meta's webhook verification (${platform})`,
     description: `Echoes \`hub.challenge\` when \`hub.mode\` is \`subscribe\` and \`hub.verify_token\` is ${META_ENV[platform]}_VERIFY_TOKEN.`,
     security: [],
@@ -241,6 +242,7 @@ const delivery = (platform: Meta, schema: DescribedSchema) =>
   createRoute({
     method: 'post',
     path: `/${platform}`,
+    tags: ['Webhooks'],
     summary: `A ${platform} webhook delivery`,
     description: 'Answered once every message is stored and its workflow started; a duplicate delivery changes nothing.',
     security: [{ metaSignature: [] }],
@@ -258,6 +260,7 @@ const delivery = (platform: Meta, schema: DescribedSchema) =>
 const inboundMail = createRoute({
   method: 'post',
   path: '/email',
+  tags: ['Webhooks'],
   summary: "Inbound mail (Postmark's inbound webhook)",
   description: "The sender's message becomes an event of the user whose email connection it was sent to.",
   security: [{ inboundMailBasic: [] }],

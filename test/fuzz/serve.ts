@@ -38,7 +38,7 @@ const CHECKS = [
 ];
 
 // A bound per operation keeps the run within a few minutes on two cores (31 operations).
-const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 30);
+const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 50);
 
 const logger = createLogger(process.env.FUZZ_LOG_LEVEL ?? 'error', { component: 'fuzz' });
 const say = (line: string) => process.stdout.write(`[fuzz] ${line}\n`);
