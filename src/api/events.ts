@@ -50,6 +50,7 @@ export const InboundEventSchema = z
     }
     return { ...event, contact: { ...event.contact, handle: handle.handle } };
   });
+
 /** The stage from the running workflow's `state` query; once it has closed, the database has the final word. */
 async function currentStage(deps: ApiDeps, workflowId: string | null, stored: { stage: Stage; reason: string | null }) {
   if (workflowId) {

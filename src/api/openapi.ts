@@ -93,7 +93,8 @@ export function jsonBody<T extends z.ZodType>(schema: T, options: { required: bo
 
 /**
  * `{ id }` path parameters: an id that is no UUID cannot name a row, so it answers 404 (not 400), the same as an
- * id that names nothing; the hook below turns a failed path parameter into that 404 with this message.
+ * id that names nothing; the validation hook (validation.ts) answers a failed path parameter with that 404 and this
+ * message.
  */
 export function idParam(what: string) {
   return z.object({

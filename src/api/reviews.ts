@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createRoute, z } from '@hono/zod-openapi';
 import { findReview, listOpenReviews, type ReviewRow } from '../db/reviews';
@@ -93,6 +93,7 @@ const IdempotencyKey = z.object({
 
 const DECISION_ERRORS = errors(...BODY_ERRORS, 401, 404, {
   409: 'The review is already decided, expired or settled (`review_already_decided`, `review_closed`).',
+  503: 'Temporal did not take the decision (`temporal_unavailable`): retry, ideally with the same Idempotency-Key.',
 });
 
 const listReviews = createRoute({
@@ -191,6 +192,9 @@ async function decide(
     if (err instanceof WorkflowNotFoundError || /already completed/i.test((err as Error).message)) {
       throw new ApiError(409, 'review_closed', 'this reply has already been settled');
     }
+    // Temporal did not answer: whether the decision arrived is unknown, and a retry is safe (with the same
+    // Idempotency-Key it gets the first outcome; without one, a decision that did arrive answers 409).
+    if (err instanceof ServiceError) throw new ApiError(503, 'temporal_unavailable', 'Temporal did not take the decision; retry the request');
     throw err;
   }
 }
