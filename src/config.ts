@@ -141,6 +141,7 @@ const schema = z.object({
   SMTP_PASS: optionalString('the SMTP password'),
   SMTP_FROM: z.preprocess(emptyToUndefined, z.string().email().optional()).describe('the sending address, e.g. sales@example.com'),
   EMAIL_INBOUND_TOKEN: optionalString('the password the inbound-mail webhook (Postmark format) must send with HTTP Basic auth'),
+  EMAIL_AUTHSERV_ID: optionalString("the authserv-id of the inbound provider's Authentication-Results header (only that header is trusted); unset: the topmost one"),
   AUTOPILOT_SMTP_SINK_PORT: port(2525, 'the local SMTP sink port under npm start, 1-65535'),
 
   OPENAI_API_KEY: optionalString('an API key for an OpenAI-compatible endpoint'),
@@ -192,6 +193,7 @@ export interface Config {
   };
   email: {
     inboundToken?: string;
+    authservId?: string;
     sinkPort: number;
     defaultConnection?: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
   };
@@ -295,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     email: {
       inboundToken: e.EMAIL_INBOUND_TOKEN,
+      authservId: e.EMAIL_AUTHSERV_ID,
       sinkPort: e.AUTOPILOT_SMTP_SINK_PORT,
       defaultConnection:
         e.SMTP_HOST && e.SMTP_FROM

@@ -36,7 +36,7 @@ export function apiDepsFromConfig(
     webhooks: {
       whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
       instagram: { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },
-      email: { inboundToken: config.email.inboundToken },
+      email: { inboundToken: config.email.inboundToken, authservId: config.email.authservId },
     },
   };
 }

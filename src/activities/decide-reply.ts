@@ -4,7 +4,7 @@ import { reviewerDecisionsFor } from '../db/calibration';
 import { findContact } from '../db/contacts';
 import { activeVariantTemplates } from '../db/experiments';
 import { loadFacts } from '../db/facts';
-import { calibrationFor, type Calibration } from '../domain/calibration';
+import { CALIBRATION_WINDOW, calibrationFor, type Calibration } from '../domain/calibration';
 import { checkClaims } from '../domain/claims';
 import { checkChannelRules } from '../domain/quality-gates';
 import { DEFAULT_TEMPLATES } from '../domain/templates';
@@ -44,8 +44,6 @@ export type ReplyDecision =
       calibration?: Calibration;
     };
 
-// How many of the newest reviewer decisions per intent and channel the learned threshold weighs.
-const CALIBRATION_WINDOW = 100;
 
 /** The sources an automatic reply's prices, discounts, percentages and dates may come from. */
 async function claimSources(db: ActivityDeps['db'], userId: string, templates: object, inboundText: string): Promise<string[]> {

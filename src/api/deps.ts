@@ -20,7 +20,8 @@ export interface ApiDeps {
   webhooks?: {
     whatsapp?: { appSecret?: string; verifyToken?: string };
     instagram?: { appSecret?: string; verifyToken?: string };
-    email?: { inboundToken?: string };
+    /** authservId: the inbound provider's Authentication-Results authserv-id, the one header trusted (EMAIL_AUTHSERV_ID). */
+    email?: { inboundToken?: string; authservId?: string };
   };
   /** Verifies one-click unsubscribe links (the key they were signed with). */
   unsubscribeSecret?: string;

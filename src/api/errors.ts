@@ -27,11 +27,10 @@ export function handleError(logger: Logger) {
   return (err: Error, c: Context) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.field), err.status);
     if (err instanceof HTTPException) {
-      const malformed = err.status === 400 && /json/i.test(err.message);
-      return c.json(
-        errorBody(malformed ? 'malformed_json' : 'bad_request', malformed ? 'the request body is not valid JSON' : err.message),
-        err.status,
-      );
+      if (err.status === 400 && /json/i.test(err.message)) return c.json(errorBody('malformed_json', 'the request body is not valid JSON'), 400);
+      // The route validators refuse a body in another media type than the one the route describes.
+      if (err.status === 415) return c.json(errorBody('unsupported_media_type', 'send the body as application/json'), 415);
+      return c.json(errorBody('bad_request', err.message), err.status);
     }
     logger.error({ event: 'api.unhandled_error', err, path: c.req.path, method: c.req.method });
     return c.json(errorBody('internal_error', 'an internal error occurred'), 500);

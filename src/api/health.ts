@@ -1,6 +1,6 @@
-import { Hono } from 'hono';
-import type { ApiEnv } from './deps';
+import { createRoute, z } from '@hono/zod-openapi';
 import { errorBody } from './errors';
+import { createRouter, ErrorBody, json } from './openapi';
 
 const CHECK_TIMEOUT_MS = 3000;
 
@@ -21,9 +21,43 @@ async function check(run: () => Promise<unknown>, what: string): Promise<string>
   }
 }
 
-export const health = new Hono<ApiEnv>()
-  .get('/healthz', (c) => c.json({ status: 'ok' }))
-  .get('/readyz', async (c) => {
+const Checks = z.object({
+  postgres: z.string().openapi({ description: '`ok`, or `error: ` and why' }),
+  temporal: z.string().openapi({ description: '`ok`, or `error: ` and why' }),
+});
+// Channel connections that need a person (an expired token): shown, not failing readiness.
+const ChannelHealth = z
+  .object({ brokenConnections: z.record(z.string(), z.number().int()), secretKey: z.boolean() })
+  .optional()
+  .openapi({ description: 'absent when PostgreSQL does not answer' });
+
+const liveness = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['Health'],
+  summary: 'The process is up',
+  security: [],
+  responses: { 200: json(z.object({ status: z.literal('ok') }), 'Up.') },
+});
+
+const readiness = createRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['Health'],
+  summary: 'PostgreSQL and Temporal both answer',
+  security: [],
+  responses: {
+    200: json(z.object({ status: z.literal('ready'), checks: Checks, channels: ChannelHealth }), 'Ready.'),
+    503: json(
+      z.object({ status: z.literal('unavailable'), checks: Checks, channels: ChannelHealth, error: ErrorBody.shape.error }),
+      'Not ready: `error.message` names what does not answer (`not_ready`).',
+    ),
+  },
+});
+
+export const health = createRouter()
+  .openapi(liveness, (c) => c.json({ status: 'ok' as const }, 200))
+  .openapi(readiness, async (c) => {
     const { db, temporal } = c.var.deps;
     const [postgres, temporalCheck] = await Promise.all([
       check(() => db.query('SELECT 1'), 'postgres'),
@@ -31,7 +65,6 @@ export const health = new Hono<ApiEnv>()
     ]);
     const checks = { postgres, temporal: temporalCheck };
     const failing = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k]) => k);
-    // Channel connections that need a person (an expired token): shown, not failing readiness.
     const channels =
       postgres === 'ok'
         ? await db
@@ -41,9 +74,14 @@ export const health = new Hono<ApiEnv>()
             .then((r) => ({ brokenConnections: Object.fromEntries(r.rows.map((row) => [row.channel, row.broken])), secretKey: Boolean(c.var.deps.secrets) }))
             .catch(() => undefined)
         : undefined;
-    if (failing.length === 0) return c.json({ status: 'ready', checks, channels });
+    if (failing.length === 0) return c.json({ status: 'ready' as const, checks, channels }, 200);
     return c.json(
-      { status: 'unavailable', checks, channels, ...errorBody('not_ready', `${failing.join(' and ')} ${failing.length > 1 ? 'do' : 'does'} not answer`) },
+      {
+        status: 'unavailable' as const,
+        checks,
+        channels,
+        ...errorBody('not_ready', `${failing.join(' and ')} ${failing.length > 1 ? 'do' : 'does'} not answer`),
+      },
       503,
     );
   });

@@ -1,21 +1,45 @@
-import { Hono } from 'hono';
-import { z } from 'zod';
-import type { ApiEnv } from './deps';
-import { validate } from './validation';
+import { createRoute, z } from '@hono/zod-openapi';
+import { apiKeyAuth, createRouter, errors, json, Timestamp, Uuid } from './openapi';
+
+const Outbox = z
+  .object({
+    sandbox: z.literal(true),
+    note: z.string(),
+    messages: z.array(
+      z.object({
+        id: Uuid,
+        eventId: Uuid,
+        channel: z.string(),
+        recipient: z.string(),
+        message: z.unknown().openapi({ description: 'the exact outgoing message, as the channel would have sent it' }),
+        providerMessageId: z.string().nullable(),
+        createdAt: Timestamp,
+      }),
+    ),
+  })
+  .openapi('Outbox');
+
+const readOutbox = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['Outbox'],
+  summary: 'What the sandbox transport recorded instead of sending, newest first',
+  security: apiKeyAuth,
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+  responses: { 200: json(Outbox, 'The recorded messages; none of them was delivered.'), ...errors(400, 401) },
+});
 
 /** What the sandbox transport recorded instead of sending: the exact outgoing messages, newest first. */
-export const outbox = new Hono<ApiEnv>().get(
-  '/',
-  validate('query', z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) })),
-  async (c) => {
-    const { rows } = await c.var.deps.db.query(
-      `SELECT o.id, o.channel, o.recipient, o.message, o.provider_message_id, o.created_at, j.message_event_id
-         FROM outbox o JOIN autopilot_jobs j ON j.id = o.job_id
-        WHERE o.user_id = $1 ORDER BY o.created_at DESC LIMIT $2`,
-      [c.var.userId, c.req.valid('query').limit],
-    );
-    return c.json({
-      sandbox: true,
+export const outbox = createRouter().openapi(readOutbox, async (c) => {
+  const { rows } = await c.var.deps.db.query(
+    `SELECT o.id, o.channel, o.recipient, o.message, o.provider_message_id, o.created_at, j.message_event_id
+       FROM outbox o JOIN autopilot_jobs j ON j.id = o.job_id
+      WHERE o.user_id = $1 ORDER BY o.created_at DESC LIMIT $2`,
+    [c.var.userId, c.req.valid('query').limit],
+  );
+  return c.json(
+    {
+      sandbox: true as const,
       note: 'These messages were recorded by the sandbox transport and NOT delivered to anyone.',
       messages: rows.map((r) => ({
         id: r.id,
@@ -26,6 +50,7 @@ export const outbox = new Hono<ApiEnv>().get(
         providerMessageId: r.provider_message_id,
         createdAt: r.created_at.toISOString(),
       })),
-    });
-  },
-);
+    },
+    200,
+  );
+});

@@ -1,5 +1,5 @@
-import { Hono } from 'hono';
-import type { ApiEnv } from './deps';
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter } from './openapi';
 
 /**
  * The review page: a reviewer's inbox of open tasks, served by the API and driven by the same /v1 endpoints
@@ -118,8 +118,17 @@ load();
 </body>
 </html>`;
 
-export const reviewPage = new Hono<ApiEnv>().get('/', (c) => {
+const reviewInbox = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['Review page'],
+  summary: "The reviewers' inbox page (driven by the /v1 review routes with the key kept in the browser)",
+  security: [],
+  responses: { 200: { description: 'The page.', content: { 'text/html': { schema: z.string() } } } },
+});
+
+export const reviewPage = createRouter().openapi(reviewInbox, (c) => {
   c.header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'");
   c.header('X-Content-Type-Options', 'nosniff');
-  return c.html(PAGE);
+  return c.html(PAGE, 200);
 });

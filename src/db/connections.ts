@@ -33,12 +33,18 @@ function toConnection(row: any, box: SecretBox): Connection {
   };
 }
 
+/** Another user already connected this platform account (UNIQUE (channel, account_id)). */
+export class ChannelAccountTaken extends Error {
+  override name = 'ChannelAccountTaken';
+}
+
 export async function saveConnection(
   db: Pool | PoolClient,
   box: SecretBox,
   c: { userId: string; channel: Channel; accountId: string; credentials: Record<string, string>; settings: Record<string, unknown>; tokenExpiresAt?: Date | null },
 ): Promise<Connection> {
-  const { rows } = await db.query(
+  const { rows } = await db
+    .query(
     `INSERT INTO channel_connections (user_id, channel, account_id, credentials, settings, token_expires_at)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (user_id, channel) DO UPDATE SET
@@ -46,7 +52,11 @@ export async function saveConnection(
        token_expires_at = EXCLUDED.token_expires_at, status = 'active', broken_reason = NULL, updated_at = now()
      RETURNING ${COLUMNS}`,
     [c.userId, c.channel, c.accountId, box.seal(JSON.stringify(c.credentials)), JSON.stringify(c.settings), c.tokenExpiresAt ?? null],
-  );
+    )
+    .catch((err: { code?: string; constraint?: string }) => {
+      if (err.code === '23505' && err.constraint === 'channel_connections_channel_account_id_key') throw new ChannelAccountTaken(`${c.channel} account taken`);
+      throw err;
+    });
   return toConnection(rows[0], box);
 }
 

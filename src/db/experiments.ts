@@ -6,6 +6,7 @@ export const METRICS: Metric[] = ['sent', 'opened', 'replied', 'converted', 'opt
 
 export interface ExperimentRow {
   id: string;
+  userId: string;
   name: string;
   context: string | null;
   status: 'active' | 'paused' | 'completed';
@@ -23,11 +24,12 @@ export interface ExperimentRow {
   pausedVariants: Record<string, { reason: string; at: string }>;
 }
 
-const COLUMNS = `id, name, context, status, algorithm, target_metric, min_sample_size, min_running_hours, variants, created_at,
+const COLUMNS = `id, user_id, name, context, status, algorithm, target_metric, min_sample_size, min_running_hours, variants, created_at,
   winner_variant_id, winner_decided_at, winner_reason, allocation, allocation_method, allocation_computed_at, paused_variants`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const toExperiment = (r: any): ExperimentRow => ({
   id: r.id,
+  userId: r.user_id,
   name: r.name,
   context: r.context,
   status: r.status,
@@ -155,9 +157,10 @@ export async function saveEvaluation(
   },
 ): Promise<void> {
   await db.query(
-    `UPDATE ab_test_experiments SET allocation = $3, allocation_method = $4, allocation_computed_at = $5,
-            winner_variant_id = COALESCE(winner_variant_id, $6), winner_decided_at = COALESCE(winner_decided_at, CASE WHEN $6::text IS NULL THEN NULL ELSE $5 END),
-            winner_reason = COALESCE(winner_reason, $7), paused_variants = paused_variants || $8::jsonb, updated_at = now()
+    `UPDATE ab_test_experiments SET allocation = $3, allocation_method = $4, allocation_computed_at = $5::timestamptz,
+            winner_variant_id = COALESCE(winner_variant_id, $6::text),
+            winner_decided_at = COALESCE(winner_decided_at, CASE WHEN $6::text IS NULL THEN NULL ELSE $5::timestamptz END),
+            winner_reason = COALESCE(winner_reason, $7::text), paused_variants = paused_variants || $8::jsonb, updated_at = now()
       WHERE user_id = $1 AND id = $2`,
     [userId, id, JSON.stringify(e.allocation.weights), e.allocation.method, e.computedAt, e.winner?.variantId ?? null, e.winner?.reason ?? null, JSON.stringify(e.pausedVariants)],
   );

@@ -100,3 +100,9 @@ export async function lockControls(client: PoolClient, userId: string, mode: 'sh
   const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
   await client.query(`SELECT ${fn}(hashtextextended($1, 0))`, [`controls:${userId}`]);
 }
+
+/** Removes a contact's own settings (the user's apply again). True when there were some. */
+export async function deleteContactSettings(db: Pool | PoolClient, userId: string, contactId: string): Promise<boolean> {
+  const { rowCount } = await db.query(`DELETE FROM autopilot_settings WHERE user_id = $1 AND contact_id = $2`, [userId, contactId]);
+  return (rowCount ?? 0) > 0;
+}

@@ -15,6 +15,8 @@ export const AUTONOMY_MIN_LOWER_BOUND = 0.9;
 // With every draft approved the bound first reaches 0.9 at n = 35 (n / (n + z²) ≥ 0.9); the floor of 30 decisions
 // states the intent of "enough history" on its own, should the threshold or z be lowered.
 export const AUTONOMY_MIN_DECISIONS = 30;
+/** The newest reviewer decisions per intent and channel that count: autonomy follows how drafts are doing now. */
+export const CALIBRATION_WINDOW = 100;
 
 /** Lower bound of the Wilson score interval for `successes` out of `n`; 0 without data. */
 export function wilsonLowerBound(successes: number, n: number, z = Z_95): number {

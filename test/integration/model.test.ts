@@ -89,16 +89,20 @@ it.each([
 });
 
 it.each([
-  ['a confidence outside 0..1', '{"reply":"Our plans start at 49 EUR per user.","confidence":7,"detectedAction":"pricing","reasoning":"r"}'],
-  ['no confidence and no reasoning', '{"reply":"Our plans start at 49 EUR per user.","detectedAction":"pricing"}'],
-  ['a confidence written as text', '{"reply":"Our plans start at 49 EUR per user.","confidence":"high","detectedAction":"pricing","reasoning":"r"}'],
-  ['an unknown detectedAction', '{"reply":"Our plans start at 49 EUR per user.","confidence":0.97,"detectedAction":"sales_pitch","reasoning":"r"}'],
-  ['JSON in a Markdown fence with a broken label', '```json\n{"reply":"Our plans start at 49 EUR per user.","confidence":0.97,"detectedAction":"PRICE"}\n```'],
-])('gives a person the draft, never sends it, after %s', async (_name, content) => {
+  ['a confidence outside 0..1', '{"reply":"Our plans start at 49 EUR per user.","confidence":7,"detectedAction":"pricing","reasoning":"r"}', 'confidence_out_of_range'],
+  ['no confidence and no reasoning', '{"reply":"Our plans start at 49 EUR per user.","detectedAction":"pricing"}', 'confidence_missing, reasoning_missing'],
+  ['a confidence written as text', '{"reply":"Our plans start at 49 EUR per user.","confidence":"high","detectedAction":"pricing","reasoning":"r"}', 'confidence_not_a_number'],
+  ['an unknown detectedAction', '{"reply":"Our plans start at 49 EUR per user.","confidence":0.97,"detectedAction":"sales_pitch","reasoning":"r"}', 'detected_action_unknown'],
+  [
+    'JSON in a Markdown fence with a broken label',
+    '```json\n{"reply":"Our plans start at 49 EUR per user.","confidence":0.97,"detectedAction":"PRICE"}\n```',
+    'detected_action_unknown, reasoning_missing',
+  ],
+])('gives a person the draft with the problem named, never sends it, after %s', async (_name, content, problems) => {
   fake.script([{ kind: 'invalid', content }]);
   const eventId = await post('What does it cost?');
   const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
-  expect(read.stageReason).toBe('low_confidence');
+  expect(read.stageReason).toBe(`model_output_problem:${problems}`);
   expect(chatRequests()).toHaveLength(1);
   const review = (await stack.request('GET', `/v1/reviews/${read.review.id}`, { key: user.key })).body;
   expect(review.draft).toMatchObject({ text: 'Our plans start at 49 EUR per user.', confidence: 0 });

@@ -72,6 +72,7 @@ describe('the reply pipeline', () => {
       ['spam', true],
       ['channel_rules', true],
       ['opt_out', true],
+      ['claims', true],
     ]);
   });
 
@@ -307,9 +308,9 @@ describe('the reply pipeline', () => {
     const twice = await stack.request('POST', `/v1/experiments/${experimentId}/conversions`, { body: { eventId }, key: user.key });
     expect(twice.body.duplicate).toBe(true);
     const experiment = (await stack.request('GET', `/v1/experiments/${experimentId}`, { key: user.key })).body;
-    expect(experiment.results).toEqual([
-      { variantId: 'short', sent: 1, opened: 0, replied: 1, converted: 1 },
-      { variantId: 'long', sent: 0, opened: 0, replied: 0, converted: 0 },
+    expect(experiment.results).toMatchObject([
+      { variantId: 'short', sent: 1, opened: 0, replied: 1, converted: 1, optedOut: 0 },
+      { variantId: 'long', sent: 0, opened: 0, replied: 0, converted: 0, optedOut: 0 },
     ]);
     await stack.temporal.workflow.getHandle(answer.workflowId).signal('cancel', { reason: 'test done' });
   });
