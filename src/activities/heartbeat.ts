@@ -5,7 +5,12 @@ import { Context } from '@temporalio/activity';
  * heartbeat timeout (seconds) instead of its start-to-close timeout (a minute or more) and retries it elsewhere.
  */
 export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 2000): Promise<T> {
-  const context = Context.current();
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return work(); // called directly, not as an activity (a script, a test): there is no server to tell
+  }
   // A local activity runs inside its workflow task; there is nothing to heartbeat to.
   if (context.info.isLocal) return work();
   context.heartbeat();

@@ -33,6 +33,7 @@ describe('settings', () => {
       templates: {},
       timezone: 'UTC',
       optOutScope: 'person',
+      disclosure: null,
       source: 'default',
     });
     const put = await stack.request('PUT', '/v1/settings', {

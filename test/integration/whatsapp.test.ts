@@ -423,6 +423,65 @@ describe('the WhatsApp webhook and the whole way through', () => {
     expect(graph.requests[0]!.body.biz_opaque_callback_data).toBe(job.id);
   });
 
+  it('settles a send whose answer was lost as sent when a status names its job (biz_opaque_callback_data), without a person', async () => {
+    await autoAsap();
+    graph.script([{ kind: 'drop' }]);
+    const event = await pricingQuestion();
+    const waiting = await stack.waitForStage(event.id, 'awaiting_review', user.key);
+    expect(waiting.stageReason).toBe('send_uncertain');
+    const job = await jobOf(event.id);
+    const status = webhookPayload(phoneNumberId, {
+      statuses: [
+        { id: 'wamid.LOST-ANSWER', status: 'sent', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '491701234567', biz_opaque_callback_data: job.id },
+      ],
+    });
+    expect((await deliver(status)).status).toBe(200);
+    const sent = await stack.waitForStage(event.id, 'sent', user.key);
+    expect(sent.reply).toMatchObject({ status: 'sent', providerMessageId: 'wamid.LOST-ANSWER', sandbox: false });
+    expect(graph.requests).toHaveLength(1);
+    const review = (await stack.request('GET', `/v1/reviews/${waiting.review.id}`, { key: user.key })).body;
+    expect(review).toMatchObject({ kind: 'send_uncertain', status: 'sent', decision: { by: 'platform:whatsapp' } });
+    const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM message_events WHERE user_id = $1 AND direction = 'outbound' AND metadata->>'replyTo' = $2`, [
+      user.id,
+      event.id,
+    ]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('lets a reviewer confirm an uncertain send arrived, send it again, or leave it', async () => {
+    await autoAsap();
+    const uncertain = async () => {
+      graph.script([{ kind: 'drop' }]);
+      const event = await pricingQuestion();
+      const read = await stack.waitForStage(event.id, 'awaiting_review', user.key);
+      expect(read.review).toMatchObject({ reason: 'send_uncertain' });
+      return { event, reviewId: read.review.id as string };
+    };
+    const decide = (reviewId: string, action: string, body: unknown = {}) =>
+      stack.request('POST', `/v1/reviews/${reviewId}/${action}`, { key: user.key, body });
+
+    const confirmed = await uncertain();
+    expect((await decide(confirmed.reviewId, 'sent')).body).toMatchObject({ outcome: 'sent' });
+    const confirmedRead = await stack.waitForStage(confirmed.event.id, 'sent', user.key);
+    expect(confirmedRead.reply.providerMessageId).toMatch(/^confirmed-/);
+    expect(graph.requests).toHaveLength(1);
+
+    const resent = await uncertain();
+    graph.script([{ kind: 'ok', wamid: 'wamid.RESENT' }]);
+    expect((await decide(resent.reviewId, 'approve')).body).toMatchObject({ outcome: 'resending' });
+    expect((await stack.waitForStage(resent.event.id, 'sent', user.key)).reply.providerMessageId).toBe('wamid.RESENT');
+    expect(graph.requests).toHaveLength(1); // since the script above: the one send again, nothing more
+    const another = await uncertain();
+    const edited = await decide(another.reviewId, 'approve', { text: 'Something else' });
+    expect(edited.status).toBe(400); // an uncertain send goes again as it was, or not at all
+    await decide(another.reviewId, 'skip');
+
+    const left = await uncertain();
+    expect((await decide(left.reviewId, 'skip', { reason: 'will call instead' })).body).toMatchObject({ outcome: 'skipped' });
+    await stack.waitForStage(left.event.id, 'skipped', user.key);
+    expect((await jobOf(left.event.id)).status).toBe('cancelled');
+  });
+
   it('retries a rate-limited send after its Retry-After and then sends it once', async () => {
     await autoAsap();
     graph.script([{ kind: 'error', status: 429, code: 130429, retryAfter: '1' }, { kind: 'ok', wamid: 'wamid.AFTER-LIMIT' }]);
