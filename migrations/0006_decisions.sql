@@ -12,6 +12,11 @@ ALTER TABLE ab_test_experiments
   ADD COLUMN allocation_computed_at timestamptz,
   ADD COLUMN paused_variants jsonb NOT NULL DEFAULT '{}';
 
+-- The split in force when a reply's variant was drawn (variant id → share), kept with the job and its "sent" count:
+-- the sample-ratio check compares the sends with what the splits over time lead one to expect.
+ALTER TABLE autopilot_jobs ADD COLUMN variant_shares jsonb;
+ALTER TABLE ab_test_results ADD COLUMN shares jsonb;
+
 -- A lead's opt-out after a variant's reply is its own metric, never a reply.
 ALTER TABLE ab_test_results DROP CONSTRAINT ab_test_results_metric_check;
 ALTER TABLE ab_test_results ADD CONSTRAINT ab_test_results_metric_check
@@ -41,6 +46,8 @@ CREATE INDEX review_tasks_calibration_idx ON review_tasks (user_id, intent, chan
 DROP INDEX review_tasks_calibration_idx;
 ALTER TABLE autopilot_settings DROP COLUMN learned_threshold, DROP COLUMN disclosure_text, DROP COLUMN disclosure_channels;
 DROP TABLE user_facts;
+ALTER TABLE ab_test_results DROP COLUMN shares;
+ALTER TABLE autopilot_jobs DROP COLUMN variant_shares;
 ALTER TABLE ab_test_results DROP CONSTRAINT ab_test_results_metric_check;
 ALTER TABLE ab_test_results ADD CONSTRAINT ab_test_results_metric_check CHECK (metric IN ('sent', 'opened', 'replied', 'converted'));
 ALTER TABLE ab_test_experiments

@@ -83,7 +83,7 @@ export function createDecideReply(deps: ActivityDeps) {
     if (stop) return { outcome: 'stop', stage: 'cancelled', reason: stop, gates: [] };
     if (!settings.channels.includes(event.channel)) return { outcome: 'stop', stage: 'cancelled', reason: 'channel_disabled', gates: [] };
 
-    const email = event.channel === 'email' ? (event.metadata.email as { subject?: string; senderAuthentication?: SenderAuthentication } | undefined) : undefined;
+    const email = event.channel === 'email' ? ((event.metadata.email ?? {}) as { subject?: string; senderAuthentication?: SenderAuthentication }) : undefined;
     const checked = reply.modelError
       ? undefined
       : await runGates(deps, {

@@ -21,7 +21,8 @@ export interface GeneratedReply {
   modelError?: string;
   /** The model's text is usable but its label or confidence was broken (named here): a person decides. */
   issues?: string[];
-  experiment?: { experimentId: string; variantId: string; method: string };
+  /** The variant drawn, and the split it was drawn from (variant id → share). */
+  experiment?: { experimentId: string; variantId: string; method: string; shares?: Record<string, number> };
 }
 
 /**
@@ -82,10 +83,13 @@ export function createGenerateReply({ db, model, random, logger, clock }: Activi
       const experiment = await refreshExperiment(db, input.userId, found, clock.now());
       const weights = experiment.allocation?.weights ?? [];
       if (weights.some((w) => w.weight > 0)) {
-        const variant = experiment.variants.find((v) => v.id === pickByWeights(weights, random))!;
+        const picked = pickByWeights(weights, random);
+        const variant = experiment.variants.find((v) => v.id === picked)!;
         const template = variant.templates[generated.language] ?? variant.templates.en ?? variant.templates.de;
         if (template) generated.text = renderTemplate(template, { firstName }, generated.language);
-        generated.experiment = { experimentId: experiment.id, variantId: variant.id, method: experiment.allocation!.method };
+        const total = weights.reduce((sum, w) => sum + Math.max(0, w.weight), 0);
+        const shares = Object.fromEntries(weights.map((w) => [w.variantId, Math.max(0, w.weight) / total]));
+        generated.experiment = { experimentId: experiment.id, variantId: variant.id, method: experiment.allocation!.method, shares };
       }
     }
     logger.info({

@@ -124,6 +124,7 @@ export async function planReplySend({ db, clock, random, policy, logger }: Activ
       scheduledFor: slot.sendAt,
       experimentId: input.reply.experiment?.experimentId ?? null,
       variantId: input.reply.experiment?.variantId ?? null,
+      variantShares: input.reply.experiment?.shares ?? null,
     });
     await setEventStage(db, input.userId, input.eventId, 'scheduled', null);
     await appendAudit(db, {

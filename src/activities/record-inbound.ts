@@ -87,7 +87,7 @@ export async function recordInboundMessage(deps: ActivityDeps, input: AutopilotI
   if (recorded.answered && recorded.optOut.optOut) {
     // The opt-out guardrail acts at once: the variant may have to pause itself.
     const experiment = await findExperiment(db, event.userId, recorded.answered.experimentId);
-    if (experiment?.status === 'active') await refreshExperiment(db, event.userId, experiment, deps.clock.now(), true);
+    if (experiment?.status === 'active') await refreshExperiment(db, event.userId, experiment, deps.clock.now(), 'decisions');
   }
   const { contactId, settings, source, optOut, userLevel } = recorded;
   const eligibility = checkEligibility(settings, event.channel);

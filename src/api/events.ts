@@ -6,6 +6,7 @@ import { findJobByEvent } from '../db/jobs';
 import { latestReviewForEvent } from '../db/reviews';
 import { CHANNELS } from '../domain/channels';
 import { normalizeHandle } from '../domain/contact-handle';
+import { senderAuthenticationFromMetadata } from '../domain/email-auth';
 import { STAGES, type Stage } from '../domain/stages';
 import { cancelReplyUpdate, stateQuery } from '../workflows';
 import { workflowStartOptions } from '../temporal/start';
@@ -46,7 +47,15 @@ export const InboundEventSchema = z
       .refine((t) => t.trim().length > 0, 'text must not be empty')
       .refine((t) => Buffer.byteLength(t, 'utf8') <= MAX_TEXT_BYTES, `text is longer than ${MAX_TEXT_BYTES / 1024} KiB`),
     timestamp: z.iso.datetime({ offset: true, message: 'timestamp must be an ISO 8601 date-time' }).optional(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({
+        description:
+          'Anything the source knows. For email: `email.subject`, `email.messageId`, `email.references` (threading) and ' +
+          "`email.authenticationResults` (the inbound provider's Authentication-Results header): only a sender that passed DMARC, " +
+          'or SPF or DKIM aligned with From, gets an automatic reply.',
+      }),
   })
   .transform((event, ctx) => {
     const handle = normalizeHandle(event.channel, event.contact.handle);
@@ -200,13 +209,19 @@ const readEvent = createRoute({
 export const events = createRouter()
   .openapi(acceptEvent, async (c) => {
     const body = c.req.valid('json');
+    const metadata = body.metadata ?? {};
+    if (body.channel === 'email') {
+      // Only a sender the inbound provider authenticated gets an automatic reply; the verdict is computed here.
+      const senderAuthentication = senderAuthenticationFromMetadata(metadata, body.contact.handle, { trustedAuthservId: c.var.deps.webhooks?.email?.authservId });
+      metadata.email = { ...((metadata.email as object | undefined) ?? {}), senderAuthentication };
+    }
     const accepted = await acceptInbound(c.var.deps, c.var.userId, {
       channel: body.channel,
       externalId: body.externalId,
       text: body.text,
       contact: body.contact,
       occurredAt: body.timestamp ? new Date(body.timestamp) : new Date(),
-      metadata: body.metadata ?? {},
+      metadata,
     });
     return accepted.duplicate ? c.json(accepted, 200) : c.json(accepted, 202);
   })

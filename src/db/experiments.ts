@@ -113,12 +113,12 @@ export async function metricCounts(db: Pool | PoolClient, experimentId: string):
 /** Counts a metric once per reply (unique experiment, message, metric). */
 export async function trackResult(
   db: Pool | PoolClient,
-  r: { userId: string; experimentId: string; variantId: string; eventId: string; metric: Metric },
+  r: { userId: string; experimentId: string; variantId: string; eventId: string; metric: Metric; shares?: Record<string, number> | null },
 ): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO ab_test_results (user_id, experiment_id, variant_id, message_event_id, metric) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO ab_test_results (user_id, experiment_id, variant_id, message_event_id, metric, shares) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (experiment_id, message_event_id, metric) DO NOTHING`,
-    [r.userId, r.experimentId, r.variantId, r.eventId, r.metric],
+    [r.userId, r.experimentId, r.variantId, r.eventId, r.metric, r.shares ? JSON.stringify(r.shares) : null],
   );
   return (rowCount ?? 0) > 0;
 }
@@ -175,4 +175,22 @@ export async function lockExperiment(client: PoolClient, id: string): Promise<vo
 export async function activeVariantTemplates(db: Pool | PoolClient, userId: string): Promise<string[]> {
   const { rows } = await db.query<{ variants: Variant[] }>(`SELECT variants FROM ab_test_experiments WHERE user_id = $1 AND status = 'active'`, [userId]);
   return rows.flatMap((r) => r.variants.flatMap((v) => Object.values(v.templates).filter((t): t is string => typeof t === 'string')));
+}
+
+/**
+ * How many sends each variant should have had, given the split in force at each send (the sum of its shares); sends
+ * recorded without a split count with `fallback` (the configured weights).
+ */
+export async function expectedSends(db: Pool | PoolClient, experimentId: string, fallback: Record<string, number>): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ shares: Record<string, number> | null; n: number }>(
+    `SELECT shares, count(*)::int AS n FROM ab_test_results WHERE experiment_id = $1 AND metric = 'sent' GROUP BY shares`,
+    [experimentId],
+  );
+  const expected: Record<string, number> = {};
+  for (const { shares, n } of rows) {
+    const split = shares ?? fallback;
+    const total = Object.values(split).reduce((a, b) => a + b, 0) || 1;
+    for (const [id, share] of Object.entries(split)) expected[id] = (expected[id] ?? 0) + (n * share) / total;
+  }
+  return expected;
 }

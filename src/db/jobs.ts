@@ -19,6 +19,8 @@ export interface JobDraft {
   scheduledFor: Date | null;
   experimentId: string | null;
   variantId: string | null;
+  /** The experiment's split when the variant was drawn. */
+  variantShares?: Record<string, number> | null;
 }
 
 export interface JobRow {
@@ -33,6 +35,7 @@ export interface JobRow {
   decidedBy: string | null;
   experimentId: string | null;
   variantId: string | null;
+  variantShares: Record<string, number> | null;
   /** Set by claimJobForSending: an earlier attempt claimed the job and never said how it ended (a crash mid-send). */
   interruptedSend?: boolean;
 }
@@ -50,16 +53,18 @@ const toJob = (r: any): JobRow => ({
   decidedBy: r.decided_by,
   experimentId: r.experiment_id,
   variantId: r.variant_id,
+  variantShares: r.variant_shares ?? null,
 });
 
-const JOB_COLUMNS = 'id, status, reply_text, confidence, provider_message_id, scheduled_for, sent_at, sandbox, decided_by, experiment_id, variant_id';
+const JOB_COLUMNS =
+  'id, status, reply_text, confidence, provider_message_id, scheduled_for, sent_at, sandbox, decided_by, experiment_id, variant_id, variant_shares';
 
 /** One job per inbound message; a later call (a new draft after review) updates it while it has not been sent. */
 export async function upsertJob(db: Pool | PoolClient, draft: JobDraft): Promise<JobRow> {
   const { rows } = await db.query(
     `INSERT INTO autopilot_jobs (user_id, message_event_id, contact_id, channel, reply_text, confidence, intent, language,
-       detected_action, reasoning, gate_results, scheduled_for, experiment_id, variant_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       detected_action, reasoning, gate_results, scheduled_for, experiment_id, variant_id, variant_shares)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT (message_event_id) DO UPDATE SET
        reply_text = EXCLUDED.reply_text, confidence = EXCLUDED.confidence, gate_results = EXCLUDED.gate_results,
        scheduled_for = EXCLUDED.scheduled_for, updated_at = now()
@@ -68,6 +73,7 @@ export async function upsertJob(db: Pool | PoolClient, draft: JobDraft): Promise
     [
       draft.userId, draft.eventId, draft.contactId, draft.channel, draft.replyText, draft.confidence, draft.intent, draft.language,
       draft.detectedAction, draft.reasoning, JSON.stringify(draft.gateResults), draft.scheduledFor, draft.experimentId, draft.variantId,
+      draft.variantShares ? JSON.stringify(draft.variantShares) : null,
     ],
   );
   if (rows[0]) return toJob(rows[0]);

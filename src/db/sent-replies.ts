@@ -14,7 +14,7 @@ export async function recordSentReply(
   r: {
     userId: string;
     event: { id: string; contactId: string; channel: Channel };
-    job: Pick<JobRow, 'id' | 'experimentId' | 'variantId'>;
+    job: Pick<JobRow, 'id' | 'experimentId' | 'variantId' | 'variantShares'>;
     providerMessageId: string;
     sandbox: boolean;
     text: string;
@@ -31,7 +31,14 @@ export async function recordSentReply(
     [r.userId, r.event.contactId, r.event.channel, r.providerMessageId, r.text, r.at, JSON.stringify({ replyTo: r.event.id, jobId: r.job.id, sandbox: r.sandbox })],
   );
   if (r.job.experimentId && r.job.variantId) {
-    await trackResult(client, { userId: r.userId, experimentId: r.job.experimentId, variantId: r.job.variantId, eventId: r.event.id, metric: 'sent' });
+    await trackResult(client, {
+      userId: r.userId,
+      experimentId: r.job.experimentId,
+      variantId: r.job.variantId,
+      eventId: r.event.id,
+      metric: 'sent',
+      shares: r.job.variantShares,
+    });
   }
   await appendAudit(client, {
     userId: r.userId,

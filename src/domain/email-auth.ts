@@ -119,3 +119,18 @@ export function assessSenderAuthentication(
   }
   return { verified: false, detail: receivedSpf ? `Received-SPF: ${receivedSpf.trim().split(/\s/)[0]}` : 'no authentication results' };
 }
+
+/**
+ * For an inbound email posted to the API: the provider's results come as `metadata.email.authenticationResults` (the
+ * Authentication-Results header value or values, topmost first) and `metadata.email.receivedSpf`; the verdict is
+ * always computed here, never taken from the caller.
+ */
+export function senderAuthenticationFromMetadata(metadata: Record<string, unknown>, fromAddress: string, options: { trustedAuthservId?: string } = {}): SenderAuthentication {
+  const email = (metadata.email ?? {}) as { authenticationResults?: unknown; receivedSpf?: unknown };
+  const values = (v: unknown): string[] => (typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const headers: MailHeader[] = [
+    ...values(email.authenticationResults).map((value) => ({ name: 'Authentication-Results', value })),
+    ...values(email.receivedSpf).map((value) => ({ name: 'Received-SPF', value })),
+  ];
+  return assessSenderAuthentication(headers, fromAddress, options);
+}

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { lockExperiment, metricCounts, saveEvaluation, findExperiment, type ExperimentRow, type Metric } from '../db/experiments';
+import { expectedSends, findExperiment, lockExperiment, metricCounts, saveEvaluation, type ExperimentRow, type Metric } from '../db/experiments';
 import { withTransaction } from '../db/transaction';
 import {
   allocationDue,
@@ -36,10 +36,15 @@ export interface ExperimentReport {
   allocation: { method: string; weights: VariantWeight[]; computedAt: string | null };
 }
 
+/** The configured weights, for sends recorded before splits were kept. */
+function configuredShares(experiment: ExperimentRow): Record<string, number> {
+  return Object.fromEntries(experiment.variants.map((v) => [v.id, v.weight]));
+}
+
 // A variant is paused for opt-outs only with some data on both sides: a handful of sends proves nothing either way.
 const GUARDRAIL_MIN_SENT = 10;
 
-function evaluate(experiment: ExperimentRow, counts: Record<string, Record<Metric, number>>, now: Date) {
+function evaluate(experiment: ExperimentRow, counts: Record<string, Record<Metric, number>>, expected: Record<string, number>, now: Date) {
   const empty = (): Record<Metric, number> => ({ sent: 0, opened: 0, replied: 0, converted: 0, opted_out: 0 });
   const countsOf = (id: string) => counts[id] ?? empty();
   const metric = experiment.targetMetric;
@@ -64,23 +69,25 @@ function evaluate(experiment: ExperimentRow, counts: Record<string, Record<Metri
   const stats = ids.map((id) => ({ id, trials: countsOf(id).sent, successes: Math.min(countsOf(id).sent, countsOf(id)[metric]) }));
   const results = analyzeExperiment(stats);
   const live = experiment.variants.map((v) => ({ id: v.id, weight: paused[v.id] ? 0 : v.weight }));
-  const split = experiment.allocation?.weights ?? live.map((v) => ({ variantId: v.id, weight: v.weight }));
+  // Against the splits each send was drawn from (they change over time: burn-in, Thompson batches, a pause).
   const srm = sampleRatioMismatch(
     ids.map((id) => countsOf(id).sent),
-    ids.map((id) => split.find((w) => w.variantId === id)?.weight ?? 0),
+    ids.map((id) => expected[id] ?? 0),
   );
 
   let winner = experiment.winner ? { variantId: experiment.winner.variantId, reason: experiment.winner.reason } : undefined;
   let decision = winner ? `winner: ${winner.reason}` : '';
   if (!winner) {
+    // Every variant is evidence, a paused one too; a paused variant cannot win.
     const decided = decideWinner({
-      variants: results.filter((r) => !paused[r.id]),
+      variants: results,
       minSampleSize: experiment.minSampleSize,
       minRunningHours: experiment.minRunningHours,
       startedAt: experiment.createdAt,
       now,
     });
-    if ('variantId' in decided && !srm.ok) decision = `no winner while the split is off (sample ratio mismatch, p = ${srm.pValue.toExponential(2)})`;
+    if ('variantId' in decided && paused[decided.variantId]) decision = `no winner: the leader ${decided.variantId} is paused (${paused[decided.variantId]!.reason})`;
+    else if ('variantId' in decided && !srm.ok) decision = `no winner while the split is off (sample ratio mismatch, p = ${srm.pValue.toExponential(2)})`;
     else if ('variantId' in decided) {
       winner = decided;
       decision = `winner: ${decided.reason}`;
@@ -94,17 +101,28 @@ function evaluate(experiment: ExperimentRow, counts: Record<string, Record<Metri
 }
 
 /**
- * Re-evaluates the experiment when its stored split is due (Thompson sampling updates in batches, at most every 15
- * minutes; `force` after an opt-out, so the guardrail acts at once) and stores the split, a newly declared winner and
- * newly paused variants. Serialised per experiment; returns the experiment as stored afterwards.
+ * Re-evaluates the experiment and stores what changed. The traffic split is recomputed only when due (Thompson
+ * sampling updates in batches, at most every 15 minutes), or when a winner or a paused variant changes it; with
+ * `decisions`, the winner rule and the opt-out guardrail are checked now (a read of the experiment, an opt-out), so
+ * a winner is declared as soon as the evidence holds and a harmful variant stops at once. Serialised per experiment;
+ * returns the experiment as stored afterwards.
  */
-export async function refreshExperiment(db: Pool, userId: string, experiment: ExperimentRow, now: Date, force = false): Promise<ExperimentRow> {
-  if (!force && !allocationDue(experiment.allocation?.computedAt, now)) return experiment;
+export async function refreshExperiment(
+  db: Pool,
+  userId: string,
+  experiment: ExperimentRow,
+  now: Date,
+  mode: 'when_due' | 'decisions' = 'when_due',
+): Promise<ExperimentRow> {
+  const due = (e: ExperimentRow) => allocationDue(e.allocation?.computedAt, now);
+  if (mode === 'when_due' && !due(experiment)) return experiment;
   return withTransaction(db, async (client) => {
     await lockExperiment(client, experiment.id);
     const current = (await findExperiment(client, userId, experiment.id)) ?? experiment;
-    if (!force && !allocationDue(current.allocation?.computedAt, now)) return current;
-    const evaluated = evaluate(current, await metricCounts(client, current.id), now);
+    if (mode === 'when_due' && !due(current)) return current;
+    const evaluated = evaluate(current, await metricCounts(client, current.id), await expectedSends(client, current.id, configuredShares(current)), now);
+    const decided = (!current.winner && evaluated.winner !== undefined) || Object.keys(evaluated.newlyPaused).length > 0;
+    if (!due(current) && !decided) return current;
     await saveEvaluation(client, userId, current.id, {
       allocation: evaluated.allocation,
       computedAt: now,
@@ -117,8 +135,8 @@ export async function refreshExperiment(db: Pool, userId: string, experiment: Ex
 
 /** The report for GET /v1/experiments/:id (after refreshing a due evaluation). */
 export async function experimentReport(db: Pool, userId: string, experiment: ExperimentRow, now: Date): Promise<ExperimentReport> {
-  const current = await refreshExperiment(db, userId, experiment, now);
-  const evaluated = evaluate(current, await metricCounts(db, current.id), now);
+  const current = await refreshExperiment(db, userId, experiment, now, 'decisions');
+  const evaluated = evaluate(current, await metricCounts(db, current.id), await expectedSends(db, current.id, configuredShares(current)), now);
   const weights = current.allocation?.weights ?? evaluated.allocation.weights;
   return {
     variants: current.variants.map((v, i) => {

@@ -6,6 +6,7 @@ import { insertInboundEvent } from '../../src/db/events';
 import { workflowIdFor } from '../../src/domain/workflow-id';
 import { AutopilotStage } from '../../src/workflows/search-attributes';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
+import { authenticatedSender } from '../helpers/mail-auth';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -134,7 +135,8 @@ describe('failures end with an outcome', () => {
   it('records a send refused for good as failed with the error type, gives the slots back, and is found by the stage filter', async () => {
     const user = await stack.createUser();
     await configure(stack, user, { mode: 'auto', ...FAST });
-    const { eventId, workflowId } = await post(stack, user, inbound({ channel: 'email', contact: { handle: `refused${counter}@example.org` } }));
+    const address = `refused${counter}@example.org`;
+    const { eventId, workflowId } = await post(stack, user, inbound({ channel: 'email', contact: { handle: address }, metadata: authenticatedSender(address) }));
     const failed = await stack.waitForStage(eventId, 'failed', user.key);
     expect(failed.stageReason).toBe('send_failed:NonRetryableSendError');
     const { rows } = await stack.db.query(
@@ -213,7 +215,8 @@ describe('a late one-click approval', () => {
     const user = await stack.createUser();
     await configure(stack, user, { mode: 'one_click', sendTiming: 'asap', sendingHours: { start: 8, end: 20 } });
     setClockTo('2026-12-01T19:58:00');
-    const { eventId } = await post(stack, user, inbound({ channel: 'email', contact: { handle: `late${counter}@example.de`, timezone: 'Europe/Berlin' } }));
+    const address = `late${counter}@example.de`;
+    const { eventId } = await post(stack, user, inbound({ channel: 'email', contact: { handle: address, timezone: 'Europe/Berlin' }, metadata: authenticatedSender(address) }));
     const waiting = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     const review = (await stack.request('GET', `/v1/reviews/${waiting.review.id}`, { key: user.key })).body;
     expect(DateTime.fromISO(review.plannedSendAt).setZone('Europe/Berlin').toISODate()).toBe('2026-12-01');

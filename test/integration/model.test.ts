@@ -1,4 +1,5 @@
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
+import { authenticatedSender } from '../helpers/mail-auth';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
 
 /**
@@ -40,7 +41,13 @@ async function post(text: string) {
   counter += 1;
   const response = await stack.request('POST', '/v1/events', {
     key: user.key,
-    body: { channel: 'email', externalId: `<m${counter}-${Date.now()}@example.org>`, contact: { handle: `lead${counter}@example.org` }, text },
+    body: {
+      channel: 'email',
+      externalId: `<m${counter}-${Date.now()}@example.org>`,
+      contact: { handle: `lead${counter}@example.org` },
+      text,
+      metadata: authenticatedSender(`lead${counter}@example.org`),
+    },
   });
   expect(response.status).toBe(202);
   return response.body.eventId as string;

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
+import { authenticatedSender } from '../helpers/mail-auth';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -22,7 +23,13 @@ function whatsapp(text = 'Hallo, was kostet das Pro-Paket?', contact: Record<str
 }
 
 function email(handle: string, extra: Record<string, unknown> = {}, text = 'Hallo, was kostet das Pro-Paket?') {
-  return { channel: 'email', externalId: `<${crypto.randomUUID()}@kunde.example.org>`, contact: { handle, timezone: 'Europe/Berlin', ...extra }, text };
+  return {
+    channel: 'email',
+    externalId: `<${crypto.randomUUID()}@kunde.example.org>`,
+    contact: { handle, timezone: 'Europe/Berlin', ...extra },
+    text,
+    metadata: authenticatedSender(handle),
+  };
 }
 
 async function put(user: TestUser, path: string, body: unknown) {

@@ -3,6 +3,7 @@ import { RetryableSendError, type ChannelAdapter } from '../../src/channels/type
 import { createSandboxAdapter } from '../../src/channels/sandbox';
 import { AutopilotSendAt } from '../../src/workflows/search-attributes';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
+import { authenticatedSender } from '../helpers/mail-auth';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -395,7 +396,7 @@ describe('the planned hour and review expiry', () => {
     // Berlin leaves summer time in the night to 2026-10-25: 10:00 is 08:00Z on the 24th, 09:00Z on the 25th.
     setClockTo('2026-10-24T11:00:00');
     const { eventId, workflowId } = await post(stack, user, {
-      ...inbound({ channel: 'email', contact: { handle: `dst${counter}@example.de`, timezone: 'Europe/Berlin' } }),
+      ...inbound({ channel: 'email', contact: { handle: `dst${counter}@example.de`, timezone: 'Europe/Berlin' }, metadata: authenticatedSender('dst@example.de') }),
       timestamp: clock.now().toISOString(),
     });
     const scheduled = await stack.waitForStage(eventId, 'scheduled', user.key);
