@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { loadConfigOrExit, type Config } from './config';
 import { startEmbeddedPostgres } from './db/embedded-postgres';
 import { runMigrations } from './db/migrate';
@@ -12,6 +11,7 @@ import { ensureDevUser, generateApiKey } from './db/users';
 import { createSecretBox } from './domain/secrets';
 import { createLogger, type Logger } from './logger';
 import { apiDepsFromConfig, startApiServer } from './server';
+import { connectTemporalClient, connectTemporalWorker, temporalConnectionOptions } from './temporal/connection';
 import { startTemporalDevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { activityDepsFromConfig, createWorkers, installTemporalRuntime } from './worker';
@@ -52,6 +52,12 @@ async function stopAll(stoppers: Stopper[], logger: Logger): Promise<void> {
 async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   installTemporalRuntime(); // before anything touches Temporal's runtime (the dev server launcher does)
+  // TLS and the API key are for the configured Temporal (certificate files read now: a bad one stops the start
+  // before anything runs); the embedded dev server speaks plaintext on loopback.
+  const configuredTemporal = config.temporal.address ? temporalConnectionOptions(config.temporal, config.temporal.address) : undefined;
+  if (!configuredTemporal && (config.temporal.tls || config.temporal.apiKey)) {
+    logger.warn({ event: 'dev.temporal_tls_ignored', reason: 'TEMPORAL_ADDRESS is unset: the embedded dev server is plaintext' });
+  }
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -65,9 +71,9 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     databaseUrl = pg.url;
   }
 
-  let address = config.temporal.address;
+  let temporalOptions = configuredTemporal;
   let uiUrl = config.temporal.uiUrl;
-  if (!address) {
+  if (!temporalOptions) {
     const server = await startTemporalDevServer({
       dataDir: config.dataDir,
       cliPath: config.temporal.cliPath,
@@ -78,9 +84,10 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
       logger,
     });
     stoppers.push({ name: 'temporal', stop: server.stop });
-    address = server.address;
+    temporalOptions = temporalConnectionOptions({}, server.address);
     uiUrl = uiUrl ?? server.uiUrl;
   }
+  const address = temporalOptions.address;
 
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl);
@@ -100,12 +107,12 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   }
   await saveDefaultConnections(db, secrets, devUserId, config, email);
 
-  const clientConnection = await Connection.connect({ address });
+  const clientConnection = await connectTemporalClient(temporalOptions);
   stoppers.push({ name: 'temporal client', stop: () => clientConnection.close() });
   await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 
-  const workerConnection = await NativeConnection.connect({ address });
+  const workerConnection = await connectTemporalWorker(temporalOptions);
   stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
   const workers = await createWorkers({
     connection: workerConnection,

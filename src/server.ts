@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createApp } from './api/app';
 import type { ApiDeps } from './api/deps';
 import type { Pool } from 'pg';
@@ -10,6 +10,7 @@ import { createSecretBox } from './domain/secrets';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
+import { connectTemporalClient, startFailureText, temporalConnectionOptionsOrExit } from './temporal/connection';
 import { WorkflowStarter } from './temporal/starter';
 import { requireSetting } from './worker';
 
@@ -70,9 +71,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { component: 'api' });
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL database');
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'the API needs a Temporal server');
+  const temporalOptions = temporalConnectionOptionsOrExit(config.temporal, address);
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl);
-  const connection = await Connection.connect({ address });
+  const connection = await connectTemporalClient(temporalOptions);
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger }), config.api.host, config.api.port);
   logger.info({ event: 'api.started', url: api.url });
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`${startFailureText(err)}\n`);
     process.exit(1);
   });
 }

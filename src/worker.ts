@@ -1,5 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, type NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
@@ -15,6 +15,7 @@ import { createLogger } from './logger';
 import { createOpenAiModerator, localModerator } from './model/moderation';
 import { createOpenAiModel } from './model/openai';
 import { createTemplateEngine } from './model/template-engine';
+import { connectTemporalClient, connectTemporalWorker, startFailureText, temporalConnectionOptionsOrExit } from './temporal/connection';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { sendTaskQueue } from './workflows';
 
@@ -161,14 +162,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { component: 'worker' });
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL database');
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'the worker needs a Temporal server');
+  const temporalOptions = temporalConnectionOptionsOrExit(config.temporal, address);
   installTemporalRuntime();
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl);
-  const clientConnection = await Connection.connect({ address });
+  const clientConnection = await connectTemporalClient(temporalOptions);
   const registered = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (registered.length) logger.info({ event: 'temporal.search_attributes_registered', names: registered });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const connection = await NativeConnection.connect({ address });
+  const connection = await connectTemporalWorker(temporalOptions);
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`${startFailureText(err)}\n`);
     process.exit(1);
   });
 }
