@@ -20,6 +20,26 @@ const secret = <T extends z.ZodTypeAny>(schema: T, description: string): T => sc
 
 const optionalSecret = (description: string) => secret(z.preprocess(emptyToUndefined, z.string().optional()), description);
 
+/** Keys newest first, comma-separated (a key itself holds no comma), each at least 32 characters. */
+const keyList = (description: string) =>
+  secret(
+    z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((value, ctx) => {
+          const keys = value.split(',').map((key) => key.trim());
+          keys.forEach((key, i) => {
+            if (key.length < 32) ctx.addIssue({ code: 'custom', message: `key ${i + 1} of ${keys.length} has ${key.length} characters, fewer than 32` });
+          });
+          if (new Set(keys).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'a key is listed twice' });
+          return keys;
+        })
+        .optional(),
+    ),
+    description,
+  );
+
 const trueOrFalse = (description: string) =>
   z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()).describe(description);
 
@@ -130,8 +150,11 @@ const schema = z.object({
 
   AUTOPILOT_SECRET_KEY: secret(
     z.preprocess(emptyToUndefined, z.string().min(32, 'at least 32 characters').optional()),
-    'the key channel credentials are encrypted with (at least 32 characters)',
+    'the key channel credentials are encrypted with (at least 32 characters); AUTOPILOT_SECRET_KEYS lists several',
   ),
+  AUTOPILOT_SECRET_KEYS: keyList('the keys channel credentials are encrypted with, newest first, comma-separated, each at least 32 characters'),
+  AUTOPILOT_UNSUBSCRIBE_KEYS: keyList('the keys unsubscribe links are signed with, newest first, comma-separated, each at least 32 characters'),
+  AUTOPILOT_CREATE_DEV_USER: trueOrFalse('true or false: whether `npm start` creates the dev user and its API key (default: true with the embedded database only)'),
   AUTOPILOT_SANDBOX_FALLBACK: z
     .preprocess(emptyToUndefined, z.enum(['true', 'false']).optional())
     .describe('true or false: whether a channel without a connection records replies in the sandbox outbox'),
@@ -203,7 +226,12 @@ export interface Config {
   sendRatePerSecond: Record<'whatsapp' | 'email' | 'linkedin' | 'instagram', number>;
   sweep: { afterMs: number; everyMs: number };
   openai?: { apiKey: string; baseURL?: string; model: string; timeoutMs: number };
-  secretKey?: string;
+  /** Newest first; new values are sealed with the first, any opens what it sealed. Empty: none configured. */
+  secretKeys: string[];
+  /** Newest first; unset: derived from the secret keys (src/domain/unsubscribe.ts). */
+  unsubscribeKeys?: string[];
+  /** undefined: the entry point decides (npm start: only with the embedded database). */
+  createDevUser?: boolean;
   /** undefined: the entry point decides (npm start: true; worker: false). */
   sandboxFallback?: boolean;
   publicUrl?: string;
@@ -302,6 +330,10 @@ function crossChecks(env: NodeJS.ProcessEnv, e: Parsed): ConfigProblem[] {
   if (e.TEMPORAL_TLS_CLIENT_KEY_PATH && !e.TEMPORAL_TLS_CLIENT_CERT_PATH) {
     problems.push(problem(env, 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'the client certificate too, since TEMPORAL_TLS_CLIENT_KEY_PATH is set'));
   }
+  if (e.AUTOPILOT_SECRET_KEYS && e.AUTOPILOT_SECRET_KEY) {
+    // Two sources for one list would leave it unclear which keys are still trusted after a rotation.
+    problems.push(problem(env, 'AUTOPILOT_SECRET_KEY', 'unset when AUTOPILOT_SECRET_KEYS is set (list that key in AUTOPILOT_SECRET_KEYS, last)'));
+  }
   const tlsFiles = (['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_NAME'] as const).filter((v) => e[v]);
   if (e.TEMPORAL_TLS === 'false' && tlsFiles.length) {
     problems.push(problem(env, 'TEMPORAL_TLS', `true or unset, since ${tlsFiles.join(', ')} ${tlsFiles.length > 1 ? 'are' : 'is'} set`));
@@ -366,7 +398,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       linkedin: e.AUTOPILOT_SEND_RATE_LINKEDIN,
     },
     sweep: { afterMs: e.AUTOPILOT_SWEEP_AFTER, everyMs: e.AUTOPILOT_SWEEP_EVERY },
-    secretKey: e.AUTOPILOT_SECRET_KEY,
+    secretKeys: e.AUTOPILOT_SECRET_KEYS ?? (e.AUTOPILOT_SECRET_KEY ? [e.AUTOPILOT_SECRET_KEY] : []),
+    unsubscribeKeys: e.AUTOPILOT_UNSUBSCRIBE_KEYS,
+    createDevUser: e.AUTOPILOT_CREATE_DEV_USER === undefined ? undefined : e.AUTOPILOT_CREATE_DEV_USER === 'true',
     sandboxFallback: e.AUTOPILOT_SANDBOX_FALLBACK === undefined ? undefined : e.AUTOPILOT_SANDBOX_FALLBACK === 'true',
     publicUrl: e.AUTOPILOT_PUBLIC_URL,
     linkedin: {

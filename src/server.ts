@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config';
 import { createSecretBox } from './domain/secrets';
+import { unsubscribeKeyring, unsubscribeKeysFor } from './domain/unsubscribe';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
@@ -22,9 +23,10 @@ export interface RunningApi {
 /** The API's dependencies as the configuration asks for them. */
 export function apiDepsFromConfig(
   config: Config,
-  parts: { db: Pool; temporal: Client; logger: Logger; secretKey?: string },
+  parts: { db: Pool; temporal: Client; logger: Logger; secretKeys?: readonly string[]; unsubscribeKeys?: readonly string[] },
 ): ApiDeps {
-  const secretKey = parts.secretKey ?? config.secretKey;
+  const secretKeys = parts.secretKeys ?? config.secretKeys;
+  const unsubscribe = unsubscribeKeysFor(secretKeys, parts.unsubscribeKeys ?? config.unsubscribeKeys);
   return {
     db: parts.db,
     temporal: parts.temporal,
@@ -32,8 +34,9 @@ export function apiDepsFromConfig(
     taskQueue: config.temporal.taskQueue,
     starter: new WorkflowStarter(parts.temporal, config.temporal.taskQueue, parts.logger),
     confidenceThreshold: config.confidenceThreshold,
-    secrets: secretKey ? createSecretBox(secretKey) : undefined,
-    unsubscribeSecret: secretKey,
+    secrets: secretKeys.length ? createSecretBox(secretKeys) : undefined,
+    // Every key a link may have been signed with. The route takes them as one string for now; see unsubscribeKeyring.
+    unsubscribeSecret: unsubscribe.verifying.length ? unsubscribeKeyring(unsubscribe.verifying) : undefined,
     webhooks: {
       whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
       instagram: { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },

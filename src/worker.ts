@@ -11,6 +11,7 @@ import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { CHANNELS, type Channel } from './domain/channels';
 import { createSecretBox } from './domain/secrets';
+import { unsubscribeKeysFor } from './domain/unsubscribe';
 import { createLogger } from './logger';
 import { createOpenAiModerator, localModerator } from './model/moderation';
 import { createOpenAiModel } from './model/openai';
@@ -49,7 +50,7 @@ export interface WorkerOptions {
 /** The activities' dependencies as the configuration asks for them: the model, moderation, channels, rules. */
 export function activityDepsFromConfig(
   config: Config,
-  parts: { db: Pool; logger: Logger; temporal: Client; secretKey?: string; sandboxFallback?: boolean },
+  parts: { db: Pool; logger: Logger; temporal: Client; secretKeys?: readonly string[]; unsubscribeKeys?: readonly string[]; sandboxFallback?: boolean },
 ): ActivityDeps {
   const model = config.openai ? createOpenAiModel(config.openai) : createTemplateEngine();
   const moderator =
@@ -57,8 +58,8 @@ export function activityDepsFromConfig(
       ? createOpenAiModerator({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, timeoutMs: config.openai.timeoutMs })
       : localModerator;
   const { db, logger, temporal } = parts;
-  const secretKey = parts.secretKey ?? config.secretKey;
-  const secrets = secretKey ? createSecretBox(secretKey) : undefined;
+  const secretKeys = parts.secretKeys ?? config.secretKeys;
+  const secrets = secretKeys.length ? createSecretBox(secretKeys) : undefined;
   return {
     db,
     logger,
@@ -75,7 +76,7 @@ export function activityDepsFromConfig(
       instagram: config.instagram,
       linkedin: config.linkedin,
       publicUrl: config.publicUrl ?? `http://localhost:${config.api.port}`,
-      unsubscribeSecret: secretKey ?? '',
+      unsubscribeKeys: unsubscribeKeysFor(secretKeys, parts.unsubscribeKeys ?? config.unsubscribeKeys).signing,
       sandboxFallback: parts.sandboxFallback ?? config.sandboxFallback ?? false,
     }),
     policy: {

@@ -79,6 +79,41 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('secret keys', () => {
+    const A = 'key-A-0123456789abcdefghijklmnopqrstuv';
+    const B = 'key-B-0123456789abcdefghijklmnopqrstuv';
+
+    it('reads AUTOPILOT_SECRET_KEYS newest first, and AUTOPILOT_SECRET_KEY alone as a list of one', () => {
+      expect(loadConfig({ AUTOPILOT_SECRET_KEYS: `${B}, ${A}` }).secretKeys).toEqual([B, A]);
+      expect(loadConfig({ AUTOPILOT_SECRET_KEY: 'a,single key with a comma-0123456789abc' }).secretKeys).toEqual(['a,single key with a comma-0123456789abc']);
+      expect(loadConfig({}).secretKeys).toEqual([]);
+      expect(loadConfig({ AUTOPILOT_UNSUBSCRIBE_KEYS: `${A},${B}` }).unsubscribeKeys).toEqual([A, B]);
+    });
+
+    it('names the short key by its place in the list, never its value', () => {
+      const short = 'short-key-value';
+      try {
+        loadConfig({ AUTOPILOT_SECRET_KEYS: `${B},${short}` });
+        throw new Error('expected a ConfigError');
+      } catch (err) {
+        expect((err as Error).message).toContain('AUTOPILOT_SECRET_KEYS: expected the keys channel credentials are encrypted with');
+        expect((err as Error).message).toContain(`key 2 of 2 has ${short.length} characters, fewer than 32`);
+        expect((err as Error).message).not.toContain(short);
+        expect((err as Error).message).not.toContain(B);
+      }
+      expect(() => loadConfig({ AUTOPILOT_UNSUBSCRIBE_KEYS: `${A},${A}` })).toThrow(/AUTOPILOT_UNSUBSCRIBE_KEYS: .*a key is listed twice/);
+    });
+
+    it('refuses both AUTOPILOT_SECRET_KEYS and AUTOPILOT_SECRET_KEY', () => {
+      expect(() => loadConfig({ AUTOPILOT_SECRET_KEYS: B, AUTOPILOT_SECRET_KEY: A })).toThrow(/AUTOPILOT_SECRET_KEY: expected unset when AUTOPILOT_SECRET_KEYS is set/);
+    });
+
+    it('leaves the dev user to the entry point unless AUTOPILOT_CREATE_DEV_USER says', () => {
+      expect(loadConfig({}).createDevUser).toBeUndefined();
+      expect(loadConfig({ AUTOPILOT_CREATE_DEV_USER: 'true' }).createDevUser).toBe(true);
+    });
+  });
+
   describe('Temporal TLS and API key', () => {
     it('is plaintext unless asked', () => {
       expect(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporal.tls).toBeUndefined();
