@@ -130,6 +130,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: activityDepsFromConfig(config, { db, logger, temporal, secretKeys, unsubscribeKeys, sandboxFallback: config.sandboxFallback ?? true }),
+    ...(config.temporal.workflowBundle ? { workflowBundle: { codePath: config.temporal.workflowBundle } } : {}),
     sendRatePerSecond: config.sendRatePerSecond,
     sweep: config.sweep,
   });
