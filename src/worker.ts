@@ -182,6 +182,11 @@ async function main(): Promise<void> {
     sweep: config.sweep,
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => workers.shutdown());
+  if (config.secretKeys.length > 1 && !config.unsubscribeKeys) {
+    // Mid-rotation without keys of their own, links are signed under keys derived from the secret keys: one
+    // dropped from the list takes its links with it.
+    logger.warn({ event: 'unsubscribe.keys_derived', advice: 'set AUTOPILOT_UNSUBSCRIBE_KEYS before dropping a secret key, or links signed under it stop working' });
+  }
   logger.info({ event: 'worker.started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
   await workers.run();
   await connection.close();
