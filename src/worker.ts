@@ -1,5 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, type NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
@@ -11,10 +11,12 @@ import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { CHANNELS, type Channel } from './domain/channels';
 import { createSecretBox } from './domain/secrets';
+import { unsubscribeKeysFor } from './domain/unsubscribe';
 import { createLogger } from './logger';
 import { createOpenAiModerator, localModerator } from './model/moderation';
 import { createOpenAiModel } from './model/openai';
 import { createTemplateEngine } from './model/template-engine';
+import { connectTemporalClient, connectTemporalWorker, startFailureText, temporalConnectionOptionsOrExit } from './temporal/connection';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { sendTaskQueue } from './workflows';
 
@@ -48,7 +50,7 @@ export interface WorkerOptions {
 /** The activities' dependencies as the configuration asks for them: the model, moderation, channels, rules. */
 export function activityDepsFromConfig(
   config: Config,
-  parts: { db: Pool; logger: Logger; temporal: Client; secretKey?: string; sandboxFallback?: boolean },
+  parts: { db: Pool; logger: Logger; temporal: Client; secretKeys?: readonly string[]; unsubscribeKeys?: readonly string[]; sandboxFallback?: boolean },
 ): ActivityDeps {
   const model = config.openai ? createOpenAiModel(config.openai) : createTemplateEngine();
   const moderator =
@@ -56,8 +58,8 @@ export function activityDepsFromConfig(
       ? createOpenAiModerator({ apiKey: config.openai.apiKey, baseURL: config.openai.baseURL, timeoutMs: config.openai.timeoutMs })
       : localModerator;
   const { db, logger, temporal } = parts;
-  const secretKey = parts.secretKey ?? config.secretKey;
-  const secrets = secretKey ? createSecretBox(secretKey) : undefined;
+  const secretKeys = parts.secretKeys ?? config.secretKeys;
+  const secrets = secretKeys.length ? createSecretBox(secretKeys) : undefined;
   return {
     db,
     logger,
@@ -74,7 +76,7 @@ export function activityDepsFromConfig(
       instagram: config.instagram,
       linkedin: config.linkedin,
       publicUrl: config.publicUrl ?? `http://localhost:${config.api.port}`,
-      unsubscribeSecret: secretKey ?? '',
+      unsubscribeKeys: unsubscribeKeysFor(secretKeys, parts.unsubscribeKeys ?? config.unsubscribeKeys).signing,
       sandboxFallback: parts.sandboxFallback ?? config.sandboxFallback ?? false,
     }),
     policy: {
@@ -161,14 +163,15 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { component: 'worker' });
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL database');
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'the worker needs a Temporal server');
+  const temporalOptions = temporalConnectionOptionsOrExit(config.temporal, address);
   installTemporalRuntime();
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl);
-  const clientConnection = await Connection.connect({ address });
+  const clientConnection = await connectTemporalClient(temporalOptions);
   const registered = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (registered.length) logger.info({ event: 'temporal.search_attributes_registered', names: registered });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const connection = await NativeConnection.connect({ address });
+  const connection = await connectTemporalWorker(temporalOptions);
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -179,6 +182,11 @@ async function main(): Promise<void> {
     sweep: config.sweep,
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => workers.shutdown());
+  if (config.secretKeys.length > 1 && !config.unsubscribeKeys) {
+    // Mid-rotation without keys of their own, links are signed under keys derived from the secret keys: one
+    // dropped from the list takes its links with it.
+    logger.warn({ event: 'unsubscribe.keys_derived', advice: 'set AUTOPILOT_UNSUBSCRIBE_KEYS before dropping a secret key, or links signed under it stop working' });
+  }
   logger.info({ event: 'worker.started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
   await workers.run();
   await connection.close();
@@ -189,7 +197,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.stderr.write(`${startFailureText(err)}\n`);
     process.exit(1);
   });
 }

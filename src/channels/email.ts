@@ -82,7 +82,8 @@ export interface EmailOptions {
   secrets: SecretBox;
   /** Where the API is reachable from a mail client, for the unsubscribe link. */
   publicUrl: string;
-  unsubscribeSecret: string;
+  /** Newest first: links are signed with the first, and name it (so a rotation does not break them). */
+  unsubscribeKeys: readonly string[];
   /** How long to wait after a "come back later" reply (421/450/451; SMTP has no Retry-After). Default 60 s. */
   deferralRetryMs?: number;
 }
@@ -140,7 +141,7 @@ export function createEmailAdapter(options: EmailOptions): ChannelAdapter {
       const settings = connection.settings as { host: string; port: number; secure?: boolean; fromName?: string };
       const domain = connection.accountId.split('@')[1] ?? 'autopilot.local';
       const messageId = `<reply-${reply.jobId}@${domain}>`;
-      const token = signUnsubscribeToken(options.unsubscribeSecret, { userId: reply.userId, contactId: reply.contactId, channel: 'email' });
+      const token = signUnsubscribeToken(options.unsubscribeKeys, { userId: reply.userId, contactId: reply.contactId, channel: 'email' });
       const unsubscribeUrl = `${options.publicUrl.replace(/\/$/, '')}/unsubscribe/${token}`;
       const transport = nodemailer.createTransport({
         host: settings.host,

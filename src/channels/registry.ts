@@ -18,9 +18,9 @@ export interface RegistryOptions {
   whatsapp: { baseUrl: string; graphVersion: string };
   instagram: { baseUrl: string; graphVersion: string };
   linkedin: { partnerMode: boolean; clientId?: string; clientSecret?: string; apiBaseUrl: string; oauthBaseUrl: string; apiVersion: string };
-  /** For email's unsubscribe links: where the API is reached, and the key the links are signed with. */
+  /** For email's unsubscribe links: where the API is reached, and the keys they are signed with (newest first). */
   publicUrl: string;
-  unsubscribeSecret: string;
+  unsubscribeKeys: readonly string[];
   /** Under `npm start` a channel without a connection falls back to the sandbox (labelled as such). */
   sandboxFallback: boolean;
 }
@@ -59,7 +59,7 @@ export function createChannelRegistry(options: RegistryOptions, overrides: Chann
   registry.set('instagram', withFallback(instagram, instagramSandbox, options.sandboxFallback));
   const emailSandbox = registry.get('email')!;
   const email: ChannelAdapter = options.secrets
-    ? createEmailAdapter({ ...deps, secrets: options.secrets, publicUrl: options.publicUrl, unsubscribeSecret: options.unsubscribeSecret })
+    ? createEmailAdapter({ ...deps, secrets: options.secrets, publicUrl: options.publicUrl, unsubscribeKeys: options.unsubscribeKeys })
     : { ...emailSandbox, name: 'email (no AUTOPILOT_SECRET_KEY: no connections)', isConnected: async () => false };
   registry.set('email', withFallback(email, emailSandbox, options.sandboxFallback));
   // LinkedIn forbids automated messages: a person sends (no sandbox stand-in needed) — unless this installation

@@ -1,6 +1,6 @@
 /**
  * `npm run user:create -- <slug> [name]`: a user and a new API key (printed once; only its hash is stored), for
- * installations run with `npm run worker` / `npm run api`. With AUTOPILOT_SECRET_KEY and the single-tenant
+ * installations run with `npm run worker` / `npm run api`. With AUTOPILOT_SECRET_KEYS (or _KEY) and the single-tenant
  * variables set (WHATSAPP_API_KEY + WHATSAPP_PHONE_NUMBER_ID, INSTAGRAM_*, SMTP_*), the user also gets those
  * channel connections.
  */
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const userId = await upsertUser(db, { slug, name: nameParts.join(' ') || slug });
     const key = generateApiKey();
     await addApiKey(db, userId, key, 'created by user:create');
-    const channels = config.secretKey ? await saveDefaultConnections(db, createSecretBox(config.secretKey), userId, config) : [];
+    const channels = config.secretKeys.length ? await saveDefaultConnections(db, createSecretBox(config.secretKeys), userId, config) : [];
     console.log(JSON.stringify({ userId, slug, apiKey: key, connections: channels }, null, 2));
   } finally {
     await db.end();

@@ -85,3 +85,31 @@ export async function markConnectionBroken(db: Pool | PoolClient, userId: string
     [userId, channel, reason],
   );
 }
+
+/**
+ * One page of sealed credentials across every user, in id order after `afterId` (keyset pagination: a page
+ * neither repeats nor skips a row while others are saved). For re-sealing under a new key, the one query that
+ * is not scoped to a user: a key belongs to the installation, not to a user.
+ */
+export async function listSealedCredentials(
+  db: Pool | PoolClient,
+  afterId: string | undefined,
+  limit: number,
+): Promise<{ id: string; channel: Channel; credentials: string }[]> {
+  const { rows } = await db.query<{ id: string; channel: Channel; credentials: string }>(
+    `SELECT id, channel, credentials FROM channel_connections
+      WHERE ($1::uuid IS NULL OR id > $1::uuid)
+      ORDER BY id LIMIT $2`,
+    [afterId ?? null, limit],
+  );
+  return rows;
+}
+
+/**
+ * Replaces a sealed value with the same credentials sealed anew, only if it is still the value that was read:
+ * a connection saved in the meantime (a refreshed token) keeps its newer credentials. Returns whether it did.
+ */
+export async function resealCredentials(db: Pool | PoolClient, id: string, previous: string, next: string): Promise<boolean> {
+  const { rowCount } = await db.query(`UPDATE channel_connections SET credentials = $3 WHERE id = $1 AND credentials = $2`, [id, previous, next]);
+  return (rowCount ?? 0) > 0;
+}

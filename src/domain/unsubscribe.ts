@@ -1,10 +1,18 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Channel } from './channels';
 import { isChannel } from './channels';
 
 /**
  * One-click unsubscribe links (RFC 8058): the token names the user, contact and channel and is signed, so the
  * link works without a login and cannot be forged for another contact.
+ *
+ * Links live in mailboxes for years, so their keys rotate without breaking them: AUTOPILOT_UNSUBSCRIBE_KEYS
+ * lists keys newest first; a token is signed with the newest and names it,
+ *   <key id>.<payload>.<mac>      key id: 8 hex digits of a hash of the key
+ *                                 payload: base64url("<user id>.<contact id>.<channel>")
+ *                                 mac: base64url(HMAC-SHA256("unsubscribe:" + key, "<key id>.<payload>")[0..16])
+ * and it verifies against whichever listed key has that id. Tokens from before key ids, "<payload>.<mac>"
+ * (HMAC over the payload alone, with the secret key), are checked against every key given.
  */
 export interface UnsubscribeSubject {
   userId: string;
@@ -12,22 +20,81 @@ export interface UnsubscribeSubject {
   channel: Channel;
 }
 
-function mac(secret: string, payload: string): Buffer {
-  return createHmac('sha256', `unsubscribe:${secret}`).update(payload).digest().subarray(0, 16);
+/** The keys a token may be checked against: a list, or the list as one string (see unsubscribeKeyring). */
+export type UnsubscribeKeys = readonly string[] | string;
+
+// Environment values cannot hold a NUL byte, so it separates any keys unambiguously.
+const RING_SEPARATOR = '\0';
+
+/**
+ * The keys as one string, for a holder typed as one secret (ApiDeps.unsubscribeSecret predates rotation);
+ * verifyUnsubscribeToken reads it back. A single key is its own ring.
+ */
+export function unsubscribeKeyring(keys: readonly string[]): string {
+  return keys.join(RING_SEPARATOR);
 }
 
-export function signUnsubscribeToken(secret: string, subject: UnsubscribeSubject): string {
+function keysOf(keys: UnsubscribeKeys): readonly string[] {
+  return typeof keys === 'string' ? keys.split(RING_SEPARATOR).filter(Boolean) : keys;
+}
+
+export function unsubscribeKeyId(key: string): string {
+  return createHash('sha256').update(`autopilot unsubscribe key id\0${key}`, 'utf8').digest('hex').slice(0, 8);
+}
+
+/**
+ * The unsubscribe key that a secret key stands for when AUTOPILOT_UNSUBSCRIBE_KEYS is unset: a one-way
+ * derivation, so a link's key never reveals the key that encrypts credentials.
+ */
+export function deriveUnsubscribeKey(secretKey: string): string {
+  return createHmac('sha256', secretKey).update('autopilot unsubscribe links').digest('base64url');
+}
+
+function mac(key: string, signed: string): Buffer {
+  return createHmac('sha256', `unsubscribe:${key}`).update(signed).digest().subarray(0, 16);
+}
+
+function macMatches(key: string, signed: string, given: Buffer): boolean {
+  const expected = mac(key, signed);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Signs with the first (newest) key. */
+export function signUnsubscribeToken(keys: UnsubscribeKeys, subject: UnsubscribeSubject): string {
+  const key = keysOf(keys)[0];
+  if (!key) throw new Error('no unsubscribe key to sign with');
+  const keyId = unsubscribeKeyId(key);
   const payload = Buffer.from(`${subject.userId}.${subject.contactId}.${subject.channel}`).toString('base64url');
-  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+  return `${keyId}.${payload}.${mac(key, `${keyId}.${payload}`).toString('base64url')}`;
 }
 
-export function verifyUnsubscribeToken(secret: string, token: string): UnsubscribeSubject | undefined {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return undefined;
-  const given = Buffer.from(signature, 'base64url');
-  const expected = mac(secret, payload);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+export function verifyUnsubscribeToken(keys: UnsubscribeKeys, token: string): UnsubscribeSubject | undefined {
+  const parts = token.split('.');
+  const listed = keysOf(keys);
+  let payload: string | undefined;
+  if (parts.length === 3) {
+    const [keyId, body, signature] = parts as [string, string, string];
+    const given = Buffer.from(signature, 'base64url');
+    if (listed.some((key) => unsubscribeKeyId(key) === keyId && macMatches(key, `${keyId}.${body}`, given))) payload = body;
+  } else if (parts.length === 2) {
+    const [body, signature] = parts as [string, string];
+    const given = Buffer.from(signature, 'base64url');
+    if (listed.some((key) => macMatches(key, body, given))) payload = body;
+  }
+  if (!payload) return undefined;
   const [userId, contactId, channel] = Buffer.from(payload, 'base64url').toString('utf8').split('.');
   if (!userId || !contactId || !isChannel(channel)) return undefined;
   return { userId, contactId, channel };
+}
+
+/**
+ * The keys links are signed with (newest first) and the ring they are checked against: the configured
+ * unsubscribe keys, or one derived from each secret key; then the keys derived from every listed secret key
+ * (links signed before AUTOPILOT_UNSUBSCRIBE_KEYS was set) and the secret keys themselves (links from before
+ * links had their own key).
+ */
+export function unsubscribeKeysFor(secretKeys: readonly string[], configured: readonly string[] | undefined): { signing: string[]; verifying: string[] } {
+  const derived = secretKeys.map(deriveUnsubscribeKey);
+  const signing = configured && configured.length ? [...configured] : derived;
+  return { signing, verifying: [...new Set([...signing, ...derived, ...secretKeys])] };
 }

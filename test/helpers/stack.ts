@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
 import { addApiKey, generateApiKey, upsertUser } from '../../src/db/users';
 import { createLogger } from '../../src/logger';
 import { apiDepsFromConfig, startApiServer } from '../../src/server';
 import type { ActivityDeps } from '../../src/activities';
 import { loadConfig } from '../../src/config';
+import { connectTemporalClient, connectTemporalWorker, temporalConnectionOptions } from '../../src/temporal/connection';
 import { activityDepsFromConfig, createWorkers, installTemporalRuntime } from '../../src/worker';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testServers } from './servers';
@@ -46,11 +46,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // As under npm start, a channel without a connection records its replies in the sandbox outbox.
   const taskQueue = `test-${crypto.randomUUID()}`;
   const config = loadConfig({ AUTOPILOT_SANDBOX_FALLBACK: 'true', TEMPORAL_TASK_QUEUE: taskQueue, ...options.env });
+  // The production connections: the shared dev server, or what the env names (TEMPORAL_ADDRESS with TLS…).
+  const temporalOptions = temporalConnectionOptions(config.temporal, config.temporal.address ?? servers.temporalAddress);
   const database = await createTestDatabase();
-  const clientConnection = await Connection.connect({ address: servers.temporalAddress });
+  const clientConnection = await connectTemporalClient(temporalOptions);
   const temporal = new Client({ connection: clientConnection, namespace: 'default' });
   const base = activityDepsFromConfig(config, { db: database.pool, logger, temporal });
-  const workerConnection = await NativeConnection.connect({ address: servers.temporalAddress });
+  const workerConnection = await connectTemporalWorker(temporalOptions);
   const workers = await createWorkers({
     connection: workerConnection,
     namespace: 'default',

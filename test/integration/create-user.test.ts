@@ -35,7 +35,7 @@ it('creates a user with a working API key and the environment’s connections, s
   const { rows } = await database.pool.query(`SELECT account_id, credentials FROM channel_connections WHERE user_id = $1`, [created.userId]);
   expect(rows).toHaveLength(1);
   expect(rows[0].account_id).toBe('106540352242922');
-  expect(rows[0].credentials).toMatch(/^v1:/);
+  expect(rows[0].credentials).toMatch(/^v2:[0-9a-f]{8}:/); // sealed with the key, and naming it
   expect(rows[0].credentials).not.toContain('EAAG');
 });
 

@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { findApiKeyOwner } from '../../src/db/users';
 import { freePort } from '../../src/temporal/dev-server';
+import { createTestDatabase } from '../helpers/database';
+import { testServers } from '../helpers/servers';
 import { waitFor } from '../helpers/wait';
 
 /**
@@ -23,11 +26,14 @@ interface Launched {
   exited: Promise<number | null>;
 }
 
+/** `env` as the user sets it; nothing else from this process's environment reaches the database or Temporal choice. */
 function launch(env: Record<string, string>): Launched {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env, LOG_LEVEL: 'info' };
+  const childEnv: Record<string, string | undefined> = { ...process.env };
   delete childEnv.DATABASE_URL;
   delete childEnv.TEMPORAL_ADDRESS;
   delete childEnv.AUTOPILOT_DEV_API_KEY;
+  delete childEnv.AUTOPILOT_CREATE_DEV_USER;
+  Object.assign(childEnv, env, { LOG_LEVEL: 'info' });
   const child = spawn(TSX, ['src/dev.ts'], { cwd: ROOT, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const ready = new Promise<{ api: string; temporal: string; key: string }>((resolve, reject) => {
@@ -109,6 +115,12 @@ describe('npm start (src/dev.ts)', () => {
     // First run: post an event and watch it reach its stage.
     current = launch(env);
     const first = await current.ready;
+    // unsubscribe links have their own key, kept beside the secret key (owner-only), so they outlive its rotation
+    const keptKey = (name: string) => fs.readFileSync(path.join(env.AUTOPILOT_DATA_DIR!, name), 'utf8').trim();
+    const unsubscribeKey = keptKey('unsubscribe-key');
+    expect(unsubscribeKey.length).toBeGreaterThanOrEqual(32);
+    expect(unsubscribeKey).not.toBe(keptKey('secret-key'));
+    expect(fs.statSync(path.join(env.AUTOPILOT_DATA_DIR!, 'unsubscribe-key')).mode & 0o777).toBe(0o600);
     const posted = await api(first.api, first.key, 'POST', '/v1/events', event);
     expect(posted.status).toBe(202);
     // The dev user starts in assist mode: the reply waits for a reviewer, in a running workflow.
@@ -128,6 +140,7 @@ describe('npm start (src/dev.ts)', () => {
     current = launch(env);
     const second = await current.ready;
     expect(second.key).toBe(first.key);
+    expect(keptKey('unsubscribe-key')).toBe(unsubscribeKey);
     const read = await api(second.api, second.key, 'GET', `/v1/events/${posted.body.eventId}`);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({
@@ -185,5 +198,43 @@ describe('npm start (src/dev.ts)', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`TEMPORAL_CLI_PATH=${path.join(root, 'no-such-temporal')} is not an executable file`);
     expect(processesMentioning(root)).toEqual([]);
+  });
+});
+
+describe('npm start against a database of your own (DATABASE_URL)', () => {
+  async function runAgainst(extra: Record<string, string>) {
+    const database = await createTestDatabase();
+    current = launch({
+      ...env,
+      AUTOPILOT_DATA_DIR: path.join(root, `data-external-${Object.keys(extra).length}`),
+      PORT: String(await freePort()),
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: testServers().temporalAddress,
+      TEMPORAL_TASK_QUEUE: `dev-external-${Date.now()}`,
+      ...extra,
+    });
+    try {
+      const ready = await current.ready;
+      const { rows } = await database.pool.query(`SELECT u.slug, count(k.id)::int AS keys FROM users u LEFT JOIN api_keys k ON k.user_id = u.id GROUP BY u.slug`);
+      const owner = ready.key.startsWith('ap_') ? await findApiKeyOwner(database.pool, ready.key) : undefined;
+      return { output: current.output(), users: rows, owner };
+    } finally {
+      process.kill(current.child.pid!, 'SIGTERM');
+      expect(await current.exited).toBe(0);
+      await database.drop();
+    }
+  }
+
+  it('creates no dev user and prints no key unless asked', async () => {
+    const run = await runAgainst({});
+    expect(run.users).toEqual([]);
+    expect(run.output).toContain('Dev API key      none: DATABASE_URL is set (AUTOPILOT_CREATE_DEV_USER=true creates the dev user');
+    expect(run.output).not.toMatch(/ap_[\w-]{20,}/);
+  });
+
+  it('creates the dev user with AUTOPILOT_CREATE_DEV_USER=true', async () => {
+    const run = await runAgainst({ AUTOPILOT_CREATE_DEV_USER: 'true' });
+    expect(run.users).toEqual([{ slug: 'dev', keys: 1 }]);
+    expect(run.owner).toMatchObject({ userId: expect.any(String) });
   });
 });

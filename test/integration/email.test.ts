@@ -6,6 +6,7 @@ import { stripQuotedReply } from '../../src/channels/email-webhook';
 import { RateLimitedSendError, type OutgoingReply } from '../../src/channels/types';
 import { saveConnection } from '../../src/db/connections';
 import { createSecretBox } from '../../src/domain/secrets';
+import { unsubscribeKeysFor } from '../../src/domain/unsubscribe';
 import { createLogger } from '../../src/logger';
 import { freePort } from '../../src/temporal/dev-server';
 import { outcomeOf } from '../helpers/send-outcome';
@@ -117,7 +118,8 @@ function emailAdapter(db: Stack['db'], deferralRetryMs?: number) {
     logger: createLogger('silent'),
     secrets: createSecretBox(SECRET_KEY),
     publicUrl: 'http://localhost:3000',
-    unsubscribeSecret: SECRET_KEY,
+    // the keys the worker signs with when AUTOPILOT_UNSUBSCRIBE_KEYS is unset
+    unsubscribeKeys: unsubscribeKeysFor([SECRET_KEY], undefined).signing,
     ...(deferralRetryMs ? { deferralRetryMs } : {}),
   });
 }
@@ -191,7 +193,8 @@ it('answers a lead by SMTP, threaded under their mail, with a working one-click 
   const header = (name: string) => m.headerLines.find((h) => h.key === name)?.line.replace(/^[^:]+:\s*/, '').replace(/\r?\n\s+/g, '');
   expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
   const url = header('list-unsubscribe')!.replace(/^<|>$/g, '');
-  expect(url).toMatch(/^http:\/\/localhost:\d+\/unsubscribe\/[\w-]+\.[\w-]+$/);
+  // <key id>.<payload>.<mac>: the link names the key that signed it
+  expect(url).toMatch(/^http:\/\/localhost:\d+\/unsubscribe\/[0-9a-f]{8}\.[\w-]+\.[\w-]+$/);
 
   // The link as a mail client uses it, against this API.
   const path = new URL(url).pathname;
@@ -215,8 +218,10 @@ it('answers a lead by SMTP, threaded under their mail, with a working one-click 
 });
 
 it('refuses a forged unsubscribe link', async () => {
-  const response = await fetch(`${stack.url}/unsubscribe/eyJmYWtlIjoxfQ.AAAAAAAAAAAAAAAAAAAAAA`, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
-  expect(response.status).toBe(404);
+  for (const token of ['eyJmYWtlIjoxfQ.AAAAAAAAAAAAAAAAAAAAAA', '0123abcd.eyJmYWtlIjoxfQ.AAAAAAAAAAAAAAAAAAAAAA']) {
+    const response = await fetch(`${stack.url}/unsubscribe/${token}`, { method: 'POST', body: 'List-Unsubscribe=One-Click' });
+    expect(response.status).toBe(404);
+  }
 });
 
 it('sends a reply the mail server refuses for the recipient to failure, not to retries', async () => {
