@@ -50,11 +50,22 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined; fails after the deadline, saying what it last saw. */
-export async function waitUntil<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs: number, describe?: () => string): Promise<T> {
+/**
+ * Polls `probe` until it returns something other than undefined; fails after the deadline, saying what it last saw,
+ * or at once when `gaveUp` names a reason the condition can no longer be met (a process that died by itself).
+ */
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs: number,
+  describe?: () => string,
+  gaveUp?: () => string | undefined,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    const reason = gaveUp?.();
+    if (reason) throw new Error(`while waiting for ${what}: ${reason}${describe ? `\n${describe()}` : ''}`);
     try {
       const value = await probe();
       if (value !== undefined) return value;
@@ -75,12 +86,14 @@ export class ChildPart {
   private output = '';
   private readonly exited: Promise<void>;
   exitReason: string | undefined;
+  /** Set when the harness ends the process; an exit without it is a crash. */
+  private ended = false;
 
   constructor(
     readonly name: string,
     private readonly child: ChildProcess,
   ) {
-    const collect = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-6000));
+    const collect = (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-12000));
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     livingGroups.add(child.pid!);
@@ -101,13 +114,19 @@ export class ChildPart {
     return this.exitReason === undefined;
   }
 
+  /** True when the process exited without the harness ending it. */
+  get crashed(): boolean {
+    return !this.running && !this.ended;
+  }
+
   tail(): string {
-    return `--- ${this.name} (${this.exitReason ?? 'running'}) ---\n${this.output.trim().split('\n').slice(-15).join('\n')}`;
+    return `--- ${this.name} (${this.exitReason ?? 'running'}) ---\n${this.output.trim().split('\n').slice(-30).join('\n')}`;
   }
 
   /** Sends `signal` to the whole group and waits until no process of it is left. */
   async kill(signal: NodeJS.Signals = 'SIGKILL', graceMs = 5000): Promise<void> {
     const pgid = this.pid;
+    this.ended = true;
     if (groupAlive(pgid)) {
       try {
         process.kill(-pgid, signal);
@@ -269,7 +288,11 @@ export async function startFaultStack(name: string): Promise<FaultStack> {
     return part;
   };
   const describe = () => children.map((child) => child.tail()).join('\n');
-  const wait: FaultStack['waitUntil'] = (probe, what, timeoutMs) => waitUntil(probe, what, timeoutMs, describe);
+  const crash = () => {
+    const dead = children.find((child) => child.crashed);
+    return dead && `the ${dead.name} process exited by itself (${dead.exitReason})`;
+  };
+  const wait: FaultStack['waitUntil'] = (probe, what, timeoutMs) => waitUntil(probe, what, timeoutMs, describe, crash);
 
   const request: FaultStack['request'] = async (user, method, urlPath, body) => {
     const api = [...children].reverse().find((child) => child.name === 'api' && child.running) as (ChildPart & { url: string }) | undefined;
@@ -410,6 +433,7 @@ export async function startFaultStack(name: string): Promise<FaultStack> {
         `all ${count} events to reach a final stage`,
         timeoutMs,
         () => `last counts: ${JSON.stringify(last)}\n${describe()}`,
+        crash,
       );
     },
     terminateRunning: async () => {

@@ -107,7 +107,22 @@ describe('PostgreSQL restarted', () => {
     );
     expect(atStop.settled).toBeLessThan(200);
 
+    // Sends wait inside their claim transaction while this holds the owner's controls (as a settings change
+    // does), so the restart certainly cuts off open transactions, not only idle connections.
+    const controls = await stack.db.connect();
+    controls.on('error', () => undefined); // the restart ends this connection too
+    await controls.query('BEGIN');
+    await controls.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`controls:${user.id}`]);
+    await stack.waitUntil(
+      async () => {
+        const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'`);
+        return rows[0].n >= 1 ? true : undefined;
+      },
+      'a send to wait inside its transaction',
+      60_000,
+    );
     await stack.postgres.stop();
+    controls.release(true);
     await stack.postgres.start();
 
     await expectEveryEventSentOnce(user, 200, 180_000);
