@@ -1,6 +1,11 @@
 /** @type {import('jest').Config} */
 const transform = { '^.+\\.ts$': ["ts-jest", {}] };
 
+// The fault tier kills and restarts its own PostgreSQL, Temporal, workers and API for minutes, so it is not part
+// of `npm test`: it exists only when selected (`npm run test:faults` = `jest --selectProjects faults`).
+const argv = process.argv.slice(2);
+const faultsSelected = argv.some((arg, i) => (arg === 'faults' && argv[i - 1] === '--selectProjects') || arg === '--selectProjects=faults');
+
 module.exports = {
   // Integration tests wait on real servers; each waits on a condition with its own deadline.
   testTimeout: 60_000,
@@ -19,5 +24,17 @@ module.exports = {
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },
+    ...(faultsSelected
+      ? [
+          {
+            displayName: 'faults',
+            testEnvironment: 'node',
+            transform,
+            testMatch: ['<rootDir>/test/faults/**/*.test.ts'],
+            globalSetup: '<rootDir>/test/faults/global-setup.ts',
+            globalTeardown: '<rootDir>/test/faults/global-teardown.ts',
+          },
+        ]
+      : []),
   ],
 };

@@ -6,7 +6,7 @@ import { claimJobForSending, recordJobError, type JobRow } from '../db/jobs';
 import { recordSentReply } from '../db/sent-replies';
 import { loadSettingsRows, lockControls } from '../db/settings';
 import { withTransaction } from '../db/transaction';
-import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, SendOutcomeUnknownError } from '../channels/types';
+import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, SendOutcomeUnknownError, type ChannelAdapter } from '../channels/types';
 import { sendFailureType } from '../domain/send-errors';
 import { controlStop, resolveSettings, userLevelSettings } from '../domain/settings';
 import type { Channel } from '../domain/channels';
@@ -75,6 +75,11 @@ export function createRecordManualSend({ db, clock }: ActivityDeps) {
   };
 }
 
+/** Whether repeating this user's send delivers once: the transport may be the user's (a connection or the sandbox). */
+function sendsIdempotently(adapter: ChannelAdapter, userId: string): Promise<boolean> {
+  return adapter.sendsIdempotently ? adapter.sendsIdempotently(userId) : Promise.resolve(adapter.supports('idempotent_send'));
+}
+
 /**
  * Step 8: exactly one send. The owner's controls are checked while the job is claimed (pending → sending); the job
  * then moves to sent. A retried attempt after a crash mid-send claims the same row: an adapter whose sends are
@@ -113,7 +118,7 @@ async function sendOnce(
       return { providerMessageId: job.providerMessageId, sandbox: job.sandbox, adapter: adapter.name, alreadySent: true };
     }
     if (job.status !== 'sending') throw ApplicationFailure.nonRetryable(`job is ${job.status}`, 'JobNotSendable');
-    if (job.interruptedSend && !adapter.supports('idempotent_send')) {
+    if (job.interruptedSend && !(await sendsIdempotently(adapter, input.userId))) {
       // An earlier attempt stopped mid-send (a crash): the platform may have the message already and offers no
       // idempotency key, so a person checks before it goes again — never a second message by accident.
       const message = 'an earlier send attempt was cut off; it may have been delivered';

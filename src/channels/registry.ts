@@ -35,6 +35,12 @@ function withFallback(real: ChannelAdapter, sandbox: ChannelAdapter, sandboxFall
     async isConnected(userId) {
       return sandboxFallback || real.isConnected(userId);
     },
+    // The features are the platform's; but a user without a connection sends through the sandbox, whose one outbox
+    // row per job makes a send cut off mid-way safe to repeat.
+    async sendsIdempotently(userId) {
+      if (await real.isConnected(userId)) return real.supports('idempotent_send');
+      return sandboxFallback ? sandbox.supports('idempotent_send') : real.supports('idempotent_send');
+    },
     async send(reply, prepared) {
       if (await real.isConnected(reply.userId)) return real.send(reply, prepared);
       if (sandboxFallback) return sandbox.send(reply, sandbox.prepare(reply));

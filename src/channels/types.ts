@@ -42,6 +42,12 @@ export interface ChannelAdapter {
   /** Sends the prepared message. The sandbox sends once per jobId; a real platform call is made per attempt. */
   send(reply: OutgoingReply, prepared: PreparedMessage): Promise<SendResult>;
   supports(feature: ChannelFeature): boolean;
+  /**
+   * Whether this user's sends go through a transport that delivers a job once however often it is sent: asked by an
+   * adapter whose transport depends on the user (a connection, or the sandbox standing in for one). Without it,
+   * `supports('idempotent_send')` answers for everyone.
+   */
+  sendsIdempotently?(userId: string): Promise<boolean>;
 }
 
 export type ChannelRegistry = ReadonlyMap<Channel, ChannelAdapter>;
