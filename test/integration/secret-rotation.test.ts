@@ -147,7 +147,9 @@ describe('unsubscribe links across a rotation, through the real /unsubscribe rou
     expect(click.status).toBe(200);
     expect(await click.text()).toContain('Unsubscribed');
     const contact = await stack.request('GET', `/v1/contacts/${link.subject.contactId}`);
-    expect(contact.body.optOuts).toEqual([{ channel: 'email', at: expect.any(String), source: 'unsubscribe_link', detail: 'List-Unsubscribe one-click' }]);
+    expect(contact.body.optOuts).toEqual([
+      { contactId: link.subject.contactId, channel: 'email', at: expect.any(String), source: 'unsubscribe_link', detail: 'List-Unsubscribe one-click', inherited: false },
+    ]);
   });
 
   it('keeps links signed under a key derived from the secret key while that secret key is listed', async () => {
