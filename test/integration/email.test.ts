@@ -210,7 +210,9 @@ it('answers a lead by SMTP, threaded under their mail, with a working one-click 
   });
   expect(click.status).toBe(200);
   const contact = await stack.request('GET', `/v1/contacts/${read.contact.id}`, { key: user.key });
-  expect(contact.body.optOuts).toEqual([{ channel: 'email', at: expect.any(String), source: 'unsubscribe_link', detail: 'List-Unsubscribe one-click' }]);
+  expect(contact.body.optOuts).toEqual([
+    { contactId: read.contact.id, channel: 'email', at: expect.any(String), source: 'unsubscribe_link', detail: 'List-Unsubscribe one-click', inherited: false },
+  ]);
 
   // and the next message from that contact gets no reply
   const again = await deliver(postmark({ FromFull: inbound.FromFull, From: inbound.From }));
