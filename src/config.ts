@@ -86,6 +86,9 @@ const schema = z.object({
   PORT: port(3000, 'the API port, 1-65535'),
 
   DATABASE_URL: postgresUrl,
+  AUTOPILOT_DB_POOL_SIZE: z
+    .preprocess(emptyToUndefined, z.coerce.number().int().min(2).max(500).default(20))
+    .describe('connections per process to PostgreSQL, 2-500'),
   AUTOPILOT_DATA_DIR: z
     .preprocess(emptyToUndefined, z.string().default('./.autopilot'))
     .describe('a directory for embedded PostgreSQL, the Temporal dev server database and the dev API key'),
@@ -200,6 +203,8 @@ export interface Config {
   logLevel: Parsed['LOG_LEVEL'];
   api: { host: string; port: number };
   databaseUrl?: string;
+  /** Connections per process (the API and the worker each keep a pool). */
+  dbPoolSize: number;
   dataDir: string;
   embeddedPostgres: { port: number; runtimeDir: string };
   temporal: {
@@ -364,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     api: { host: e.HOST, port: e.PORT },
     databaseUrl: e.DATABASE_URL,
+    dbPoolSize: e.AUTOPILOT_DB_POOL_SIZE,
     dataDir: path.resolve(e.AUTOPILOT_DATA_DIR),
     embeddedPostgres: { port: e.AUTOPILOT_PG_PORT, runtimeDir: path.resolve(e.AUTOPILOT_PG_RUNTIME_DIR) },
     temporal: {

@@ -91,7 +91,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   const address = temporalOptions.address;
 
   await runMigrations(databaseUrl, logger);
-  const db = createPool(databaseUrl);
+  const db = createPool(databaseUrl, config.dbPoolSize);
   stoppers.push({ name: 'database pool', stop: () => db.end() });
   const secretKeys = config.secretKeys.length ? config.secretKeys : [keptSecret(config.dataDir, 'secret-key')];
   // Unsubscribe links get their own key, made from the secret key once and then kept: links already in

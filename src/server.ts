@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'the API needs a Temporal server');
   const temporalOptions = temporalConnectionOptionsOrExit(config.temporal, address);
   await runMigrations(databaseUrl, logger);
-  const db = createPool(databaseUrl);
+  const db = createPool(databaseUrl, config.dbPoolSize);
   const connection = await connectTemporalClient(temporalOptions);
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger }), config.api.host, config.api.port);

@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const temporalOptions = temporalConnectionOptionsOrExit(config.temporal, address);
   installTemporalRuntime();
   await runMigrations(databaseUrl, logger);
-  const db = createPool(databaseUrl);
+  const db = createPool(databaseUrl, config.dbPoolSize);
   const clientConnection = await connectTemporalClient(temporalOptions);
   const registered = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (registered.length) logger.info({ event: 'temporal.search_attributes_registered', names: registered });

@@ -152,7 +152,7 @@ export function createDecideReply(deps: ActivityDeps) {
         sendingHours: settings.sendingHours,
         reply: text === undefined ? reply : { ...reply, text },
         gates: shown,
-      });
+      }, { event, contact, userTimezone: user.timezone });
       if (planned.ok) plan = planned;
       else {
         if (autoTaken) await releaseAutoReply(db, input.userId, input.eventId);

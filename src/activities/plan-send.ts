@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { appendAudit } from '../db/audit';
-import { findContact, inboundTimes } from '../db/contacts';
-import { findEvent, setEventStage } from '../db/events';
+import { findContact, inboundTimes, type ContactRow } from '../db/contacts';
+import { findEvent, setEventStage, type EventRow } from '../db/events';
 import { upsertJob } from '../db/jobs';
 import { reserveSendSlot } from '../db/rate-limits';
 import { loadSettingsRows } from '../db/settings';
@@ -50,12 +50,18 @@ export interface PlanInput {
  * ahead; one whose time has passed (a one-click reply approved late) is given back and the reply planned afresh,
  * as a new plan would be: inside the sending hours and the platform's window, counted on the right day.
  */
-export async function planReplySend({ db, clock, random, policy, logger }: ActivityDeps, input: PlanInput): Promise<SendPlanResult> {
-  const event = await findEvent(db, input.userId, input.eventId);
-  const contact = await findContact(db, input.userId, input.contactId);
+export async function planReplySend(
+  { db, clock, random, policy, logger }: ActivityDeps,
+  input: PlanInput,
+  // What the caller has already read (decideReply), so it is not read again.
+  known: { event?: EventRow; contact?: ContactRow; userTimezone?: string } = {},
+): Promise<SendPlanResult> {
+  const event = known.event ?? (await findEvent(db, input.userId, input.eventId));
+  const contact = known.contact ?? (await findContact(db, input.userId, input.contactId));
   if (!event || !contact) throw ApplicationFailure.nonRetryable('event or contact not found', 'EventNotFound');
   const { zone } = resolveZone(contact.timezone);
-  const userZone = resolveZone(userLevelSettings((await loadSettingsRows(db, input.userId, null)).user).timezone).zone;
+  const userTimezone = known.userTimezone ?? userLevelSettings((await loadSettingsRows(db, input.userId, null)).user).timezone;
+  const userZone = resolveZone(userTimezone).zone;
   const historyHour = mostCommonHour(await inboundTimes(db, input.userId, input.contactId), zone);
   const limits = policy.rateLimits;
   const { min, max } = policy.asapDelaySeconds;

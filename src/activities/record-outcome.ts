@@ -1,5 +1,6 @@
 import { appendAudit } from '../db/audit';
-import { setEventStage } from '../db/events';
+import { recordEventOutcome } from '../db/events';
+import { cancelOpenReviews } from '../db/reviews';
 import { cancelJob, markJobFailed, setJobDecision } from '../db/jobs';
 import { releaseAutoReply, releaseSendSlot } from '../db/rate-limits';
 import type { Stage } from '../domain/stages';
@@ -33,25 +34,11 @@ export interface OutcomeInput {
 export function createRecordOutcome({ db, logger }: ActivityDeps) {
   return async function recordOutcome(input: OutcomeInput): Promise<void> {
     await withTransaction(db, async (client) => {
-      const changed = await setEventStage(client, input.userId, input.eventId, input.stage, input.reason);
-      if (input.reply) {
-        await client.query(`UPDATE message_events SET reply_text = $3, reply_confidence = $4 WHERE user_id = $1 AND id = $2`, [
-          input.userId,
-          input.eventId,
-          input.reply.text || null,
-          input.reply.confidence,
-        ]);
-      }
+      const changed = await recordEventOutcome(client, input);
       if (input.decidedBy) await setJobDecision(client, input.userId, input.eventId, input.decidedBy, input.reason);
       if (input.stage === 'failed') await markJobFailed(client, input.userId, input.eventId, input.reason ?? 'failed');
       else if (input.stage !== 'sent') await cancelJob(client, input.userId, input.eventId, input.reason ?? input.stage);
-      if (input.stage !== 'sent') {
-        await client.query(
-          `UPDATE review_tasks SET status = 'cancelled', decided_by = 'workflow', decision_reason = $3, decided_at = now()
-            WHERE user_id = $1 AND message_event_id = $2 AND status = 'open'`,
-          [input.userId, input.eventId, input.reason],
-        );
-      }
+      if (input.stage !== 'sent') await cancelOpenReviews(client, input.userId, input.eventId, input.reason);
       if (changed) {
         await appendAudit(client, {
           userId: input.userId,

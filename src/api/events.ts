@@ -1,6 +1,7 @@
 import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createRoute, z } from '@hono/zod-openapi';
+import { isTimeZone } from '../domain/time-zone';
 import { findEvent } from '../db/events';
 import { findJobByEvent } from '../db/jobs';
 import { latestReviewForEvent } from '../db/reviews';
@@ -16,15 +17,6 @@ import { acceptInbound } from './intake';
 import { apiKeyAuth, BODY_ERRORS, createRouter, errors, idParam, json, jsonBody, Timestamp, Uuid } from './openapi';
 
 export const MAX_TEXT_BYTES = 64 * 1024;
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const InboundEventSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { isTimeZone } from '../domain/time-zone';
 import { loadSettingsRows, lockControls, saveSettings } from '../db/settings';
 import { withTransaction } from '../db/transaction';
 import { CHANNELS } from '../domain/channels';
@@ -10,15 +11,6 @@ import { apiKeyAuth, BODY_ERRORS, createRouter, errors, json, jsonBody } from '.
 
 // max before trim: the documented maxLength holds for the bytes sent, not only for what is left after trimming
 const TemplateText = z.string().max(4000).trim().min(1);
-
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Every field optional: a PUT changes what it names and keeps the rest. */
 export const SettingsPatchSchema = z

@@ -173,3 +173,23 @@ export async function eventsAwaitingWorkflow(
   );
   return rows.map((r) => ({ id: r.id, userId: r.user_id, channel: r.channel, workflowId: r.workflow_id }));
 }
+
+/**
+ * The final stage and the reply on the message row, in one statement. True when the stage or reason changed (a
+ * retried outcome writes no second audit entry).
+ */
+export async function recordEventOutcome(
+  db: Pool | PoolClient,
+  o: { userId: string; eventId: string; stage: Stage; reason: string | null; reply?: { text: string; confidence: number } | null },
+): Promise<boolean> {
+  const { rows } = await db.query<{ changed: boolean }>(
+    `WITH before AS (SELECT stage, stage_reason FROM message_events WHERE user_id = $1 AND id = $2 FOR UPDATE)
+     UPDATE message_events e SET stage = $3, stage_reason = $4,
+            reply_text = CASE WHEN $5::boolean THEN $6 ELSE e.reply_text END,
+            reply_confidence = CASE WHEN $5::boolean THEN $7 ELSE e.reply_confidence END, updated_at = now()
+       FROM before WHERE e.user_id = $1 AND e.id = $2
+     RETURNING (before.stage, before.stage_reason) IS DISTINCT FROM ($3::text, $4::text) AS changed`,
+    [o.userId, o.eventId, o.stage, o.reason, Boolean(o.reply), o.reply?.text || null, o.reply?.confidence ?? null],
+  );
+  return rows[0]?.changed ?? false;
+}

@@ -136,3 +136,12 @@ export async function latestReviewForEvent(db: Pool | PoolClient, userId: string
   );
   return rows[0] && toReview(rows[0]);
 }
+
+/** The reply has ended: any task still open for it is closed as cancelled. */
+export async function cancelOpenReviews(db: Pool | PoolClient, userId: string, eventId: string, reason: string | null): Promise<void> {
+  await db.query(
+    `UPDATE review_tasks SET status = 'cancelled', decided_by = 'workflow', decision_reason = $3, decided_at = now()
+      WHERE user_id = $1 AND message_event_id = $2 AND status = 'open'`,
+    [userId, eventId, reason],
+  );
+}
