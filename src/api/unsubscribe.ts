@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { optOutContact } from '../db/contacts';
+import { findContact, optOutContact } from '../db/contacts';
 import { withTransaction } from '../db/transaction';
 import { verifyUnsubscribeToken } from '../domain/unsubscribe';
 import type { ApiEnv } from './deps';
@@ -74,8 +74,7 @@ export const unsubscribe = createRouter()
     const subject = secret ? verifyUnsubscribeToken(secret, c.req.valid('param').token) : undefined;
     if (!subject) return notValid(c);
     const { db } = c.var.deps;
-    const { rowCount } = await db.query(`SELECT 1 FROM contacts WHERE user_id = $1 AND id = $2`, [subject.userId, subject.contactId]);
-    if (!rowCount) return notValid(c);
+    if (!(await findContact(db, subject.userId, subject.contactId))) return notValid(c);
     const isNew = await withTransaction(db, (client) =>
       optOutContact(client, { ...subject, source: 'unsubscribe_link', detail: 'List-Unsubscribe one-click', actor: 'contact', details: {} }),
     );

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { recordInOutbox } from '../db/outbox';
 import type { Logger } from 'pino';
 import type { Channel } from '../domain/channels';
 import { CHANNEL_RULES } from '../domain/channel-rules';
@@ -25,12 +26,7 @@ export function createSandboxAdapter(channel: Channel, deps: { db: Pool; logger:
     },
     async send(reply: OutgoingReply, prepared: PreparedMessage): Promise<SendResult> {
       const providerMessageId = `sandbox-${reply.jobId}`;
-      await deps.db.query(
-        `INSERT INTO outbox (user_id, job_id, channel, recipient, message, provider_message_id)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (job_id) DO NOTHING`,
-        [reply.userId, reply.jobId, channel, prepared.recipient, JSON.stringify(prepared.payload), providerMessageId],
-      );
+      await recordInOutbox(deps.db, { userId: reply.userId, jobId: reply.jobId, channel, recipient: prepared.recipient, message: prepared.payload, providerMessageId });
       deps.logger.info({ event: 'channel.sandbox_send', sandbox: true, channel, jobId: reply.jobId }, 'SANDBOX: recorded in the outbox, not sent');
       return { providerMessageId, sandbox: true };
     },
