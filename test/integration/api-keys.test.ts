@@ -7,7 +7,7 @@ import type { ApiDeps } from '../../src/api/deps';
 import { provideDeps } from '../../src/api/deps';
 import { handleError } from '../../src/api/errors';
 import { createRouter } from '../../src/api/openapi';
-import { hashApiKey, upsertUser } from '../../src/db/users';
+import { hashApiKey, revokeApiKey, upsertUser } from '../../src/db/users';
 import { createLogger } from '../../src/logger';
 import { WorkflowStarter } from '../../src/temporal/starter';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -252,6 +252,23 @@ describe('/v1/api-keys', () => {
     expect((await stack.request('GET', '/v1/settings', { key: admin.key })).status).toBe(401);
     expect((await stack.request('GET', '/v1/settings', { key: second.key })).status).toBe(200);
     expect((await stack.request('DELETE', `/v1/api-keys/${second.id}`, { key: second.key })).status).toBe(409);
+  });
+
+  it('leaves an admin key when two admin keys revoke each other at once', async () => {
+    // Straight to the database, many times over, so the two transactions overlap: each alone sees the other key
+    // still active; only the per-user lock keeps both from succeeding.
+    for (let round = 0; round < 10; round += 1) {
+      const admin = await stack.createUser();
+      const second = await createKey(admin, 'admin');
+      const first = (await stack.request('GET', '/v1/api-keys', { key: admin.key })).body.apiKeys[0];
+      const outcomes = await Promise.all([
+        revokeApiKey(stack.db, admin.id, second.id, { keepAnAdmin: true }),
+        revokeApiKey(stack.db, admin.id, first.id, { keepAnAdmin: true }),
+      ]);
+      expect(outcomes.map((o) => o.outcome).sort()).toEqual(['last_admin_key', 'revoked']);
+      const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM api_keys WHERE user_id = $1 AND role = 'admin' AND revoked_at IS NULL`, [admin.id]);
+      expect(rows[0].n).toBe(1);
+    }
   });
 });
 
