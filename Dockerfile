@@ -1,6 +1,6 @@
 # The production image: compiled JavaScript, production dependencies only, the workflow bundle prebuilt. One
 # image runs the API (`node dist/server.js`), a worker (`node dist/worker.js`) or a command
-# (`node dist/cli/create-user.js`, `node dist/cli/rotate-secrets.js`).
+# (`node dist/cli/create-user.js`, `node dist/cli/api-keys.js`, `node dist/cli/rotate-secrets.js`).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # `npm ci` runs the postinstall step (scripts/setup.ts), which must exist; AUTOPILOT_SKIP_SETUP=1 skips what it

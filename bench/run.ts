@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     stops.push(() => db.end());
     const userId = await upsertUser(db, { slug: `bench-${Date.now()}`, name: 'Bench' });
     const key = generateApiKey();
-    await addApiKey(db, userId, key, 'bench');
+    await addApiKey(db, userId, key, 'bench', 'admin');
     const call = async (method: string, route: string, body?: unknown, expect = [200, 202]) => {
       const response = await fetch(`${apiUrl}${route}`, {
         method,

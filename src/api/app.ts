@@ -16,7 +16,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bodyLimit } from 'hono/body-limit';
-import { requireApiKey } from './auth';
+import { apiKeys } from './api-keys';
+import { describeRouteRoles, requireApiKey } from './auth';
 import { provideDeps, type ApiDeps } from './deps';
 import { createReferenceRoutes } from './docs';
 import { ApiError, errorBody, handleError } from './errors';
@@ -57,7 +58,8 @@ export function createApp(deps: ApiDeps) {
     .route('/calibration', calibration)
     .route('/experiments', experiments)
     .route('/outbox', outbox)
-    .route('/channels', channels);
+    .route('/channels', channels)
+    .route('/api-keys', apiKeys);
 
   const app = createRouter();
   let document: object | undefined;
@@ -78,16 +80,19 @@ export function createApp(deps: ApiDeps) {
 /** The OpenAPI 3.1 document of every route mounted on `app`. */
 function describeApp(app: ReturnType<typeof createRouter>) {
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
-  return app.getOpenAPI31Document({
+  const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: 'Autopilot API',
       version: PACKAGE_VERSION,
       description:
         'Sales-reply autopilot: inbound messages in, replies drafted, reviewed and sent on Temporal. Every `/v1` route needs ' +
-        '`Authorization: Bearer <api key>` and sees only that key\'s user\'s data. Errors are `{ "error": { "code", "message", "field"? } }`.',
+        '`Authorization: Bearer <api key>` and sees only that key\'s user\'s data; a key\'s role (`admin` or `reviewer`) decides ' +
+        'which routes it reaches (403 `forbidden` names the role needed). Errors are `{ "error": { "code", "message", "field"? } }`.',
     },
   });
+  describeRouteRoles(document);
+  return document;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -24,7 +24,13 @@ export const ErrorBody = z
 
 /** The security schemes, by the names routes list in `security`. */
 export const SECURITY_SCHEMES = {
-  apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`npm run user:create`, or the dev key `npm start` prints).' },
+  apiKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'An API key (`npm run user:create`, the dev key `npm start` prints, or `POST /v1/api-keys` / `npm run keys`). Its role, ' +
+      '`admin` or `reviewer`, decides which routes it reaches: each route\'s 403 names the role it needs.',
+  },
   metaSignature: {
     type: 'apiKey',
     in: 'header',

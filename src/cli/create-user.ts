@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   try {
     const userId = await upsertUser(db, { slug, name: nameParts.join(' ') || slug });
     const key = generateApiKey();
-    await addApiKey(db, userId, key, 'created by user:create');
+    await addApiKey(db, userId, key, 'created by user:create', 'admin');
     const channels = config.secretKeys.length ? await saveDefaultConnections(db, createSecretBox(config.secretKeys), userId, config) : [];
     console.log(JSON.stringify({ userId, slug, apiKey: key, connections: channels }, null, 2));
   } finally {

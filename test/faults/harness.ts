@@ -384,7 +384,7 @@ export async function startFaultStack(name: string): Promise<FaultStack> {
     createUser: async (settings) => {
       const id = await upsertUser(pool, { slug: `faults-${crypto.randomUUID()}`, name: 'Fault tier' });
       const key = generateApiKey();
-      await addApiKey(pool, id, key, 'faults');
+      await addApiKey(pool, id, key, 'faults', 'admin');
       const user = { id, key };
       if (settings) {
         const saved = await request(user, 'PUT', '/v1/settings', settings);

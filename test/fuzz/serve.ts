@@ -129,7 +129,7 @@ async function startSystem(stoppers: Stopper[], secrets: Record<string, string>)
 
   const userId = await upsertUser(db, { slug: 'fuzz', name: 'Fuzz' });
   const apiKey = generateApiKey();
-  await addApiKey(db, userId, apiKey, 'fuzz');
+  await addApiKey(db, userId, apiKey, 'fuzz', 'admin');
   return { url: api.url, apiKey, root };
 }
 

@@ -68,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const createUser = async (): Promise<TestUser> => {
     const id = await upsertUser(database.pool, { slug: `user-${crypto.randomUUID()}`, name: 'Test user' });
     const key = generateApiKey();
-    await addApiKey(database.pool, id, key, 'test');
+    await addApiKey(database.pool, id, key, 'test', 'admin');
     return { id, key };
   };
   const user = await createUser();

@@ -128,11 +128,15 @@ describe('GET /openapi.json', () => {
     expect(problems).toEqual([]);
   });
 
-  it('says how each route authenticates: the API key on /v1 (with its 401), a signature or Basic auth on webhooks', () => {
+  it('says how each route authenticates: the API key on /v1 (with its 401 and 403), optional on /readyz, a signature or Basic auth on webhooks', () => {
     for (const { key, path: route, method, operation } of operations(doc)) {
       if (route.startsWith('/v1/')) {
         expect([key, operation.security]).toEqual([key, [{ apiKey: [] }]]);
-        expect([key, Object.keys(operation.responses)]).toEqual([key, expect.arrayContaining(['401'])]);
+        expect([key, Object.keys(operation.responses)]).toEqual([key, expect.arrayContaining(['401', '403'])]);
+      } else if (key === 'GET /readyz') {
+        // No key for the status alone; an admin key for the details.
+        expect(operation.security).toEqual([{}, { apiKey: [] }]);
+        expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403']));
       } else if (method === 'post' && /^\/webhooks\/(whatsapp|instagram)$/.test(route)) {
         expect(operation.security).toEqual([{ metaSignature: [] }]);
       } else if (method === 'post' && route === '/webhooks/email') {
