@@ -1,4 +1,6 @@
+import { replySubject } from '../channels/email';
 import { isOptedOut } from '../db/contacts';
+import { findEvent } from '../db/events';
 import { countAutoRepliesToday } from '../db/jobs';
 import type { Channel } from '../domain/channels';
 import { checkCompliance, checkSpam, runLocalGates, type GateResult } from '../domain/quality-gates';
@@ -49,8 +51,15 @@ export function createCheckQuality(deps: ActivityDeps) {
     text: string;
     subject?: string;
     optOutScope?: OptOutScope;
+    /** The message answered: an email's reply repeats its subject, which passes the gates too. */
+    eventId?: string;
   }): Promise<{ gates: GateResult[]; passed: boolean; optedOut: boolean; autoRepliesToday: number; connected: boolean }> {
-    const checked = await runGates(deps, input);
+    let subject = input.subject;
+    if (subject === undefined && input.eventId && input.channel === 'email') {
+      const event = await findEvent(db, input.userId, input.eventId);
+      subject = replySubject((event?.metadata.email as { subject?: string } | undefined)?.subject);
+    }
+    const checked = await runGates(deps, { ...input, subject });
     const autoRepliesToday = await countAutoRepliesToday(db, input.userId, clock.now());
     const connected = (await channels.get(input.channel)?.isConnected(input.userId)) ?? false;
     return { ...checked, autoRepliesToday, connected };

@@ -213,17 +213,27 @@ async function review(reply: ReplyRun, task: Extract<Next, { step: 'review' }>):
   }
 
   const edited = decision.decision === 'approve' && decision.text !== undefined && decision.text !== reply.text;
-  if (edited) {
-    reply.text = decision.decision === 'approve' ? decision.text! : reply.text;
-    const quality = await bookkeeping.checkQuality.executeWithOptions({ summary: 'gates on the edit' }, [
-      { userId: reply.input.userId, contactId: reply.contactId, channel: reply.input.channel, text: reply.text, optOutScope: reply.optOutScope },
+  if (edited) reply.text = decision.text!;
+  // No text that fails a gate is ever sent, a person's approval included: an edit passes the gates again, and so
+  // does an unchanged text that failed one (the draft, or an edit blocked before; moderation may be back).
+  // The claims gate asks only of automatic replies: a person vouches for what they approve.
+  if (edited || reply.gates.some((g) => !g.passed && g.gate !== 'claims')) {
+    const quality = await bookkeeping.checkQuality.executeWithOptions({ summary: edited ? 'gates on the edit' : 'gates before the approval' }, [
+      {
+        userId: reply.input.userId,
+        contactId: reply.contactId,
+        channel: reply.input.channel,
+        text: reply.text,
+        optOutScope: reply.optOutScope,
+        eventId: reply.input.eventId,
+      },
     ]);
     reply.gates = quality.gates;
     if (quality.optedOut) return reply.settleAndEnd({ outcome: 'skipped', reason: 'contact_opted_out' }, end('skipped', 'contact_opted_out'));
     const failed = quality.gates.find((g) => !g.passed);
     if (failed) {
       const reason = `gate_failed:${failed.reason}`;
-      await reply.closeTask(opened.reviewId, 'approved', reviewer, `blocked:${reason}`, reply.text);
+      await reply.closeTask(opened.reviewId, 'approved', reviewer, `blocked:${reason}`, edited ? reply.text : null);
       reply.floor.settle({ outcome: 'blocked', reason, reviewId: opened.reviewId });
       return { step: 'review', reason, oneClick: false, kind: 'review' };
     }

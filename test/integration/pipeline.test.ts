@@ -170,18 +170,27 @@ describe('the reply pipeline', () => {
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     expect(read.stageReason).toBe('gate_failed:compliance_phrase');
 
-    const blocked = await stack.request('POST', `/v1/reviews/${read.review.id}/approve`, {
+    const round = (n: number) =>
+      waitFor(async () => {
+        const r = (await stack.request('GET', '/v1/reviews', { key: user.key })).body.reviews;
+        return r.length === 1 && r[0].round === n ? r[0] : undefined;
+      }, `review round ${n}`);
+    // the draft that failed the gate, approved as it is, is not sent
+    const unchanged = await stack.request('POST', `/v1/reviews/${read.review.id}/approve`, { body: {}, key: user.key });
+    expect(unchanged.body).toMatchObject({ outcome: 'blocked', reason: 'gate_failed:compliance_phrase' });
+    const blocked = await stack.request('POST', `/v1/reviews/${(await round(2)).id}/approve`, {
       body: { text: 'Eine risikofreie Investition mit garantierter Rendite!' },
       key: user.key,
     });
     expect(blocked.body).toMatchObject({ outcome: 'blocked', reason: 'gate_failed:compliance_phrase' });
-    const reopened = await waitFor(async () => {
-      const r = (await stack.request('GET', '/v1/reviews', { key: user.key })).body.reviews;
-      return r.length === 1 && r[0].round === 2 ? r[0] : undefined;
-    }, 'the second review round');
+    const reopened = await round(3);
+    // approving the blocked text unchanged in the next round does not send it either
+    const again = await stack.request('POST', `/v1/reviews/${reopened.id}/approve`, { body: {}, key: user.key });
+    expect(again.body).toMatchObject({ outcome: 'blocked', reason: 'gate_failed:compliance_phrase' });
+    const third = await round(4);
 
     const clean = 'Hallo Erika, gerne schicke ich Ihnen unsere Preisliste.';
-    const approved = await stack.request('POST', `/v1/reviews/${reopened.id}/approve`, { body: { text: clean }, key: user.key });
+    const approved = await stack.request('POST', `/v1/reviews/${third.id}/approve`, { body: { text: clean }, key: user.key });
     expect(approved.body.outcome).toBe('scheduled');
     await stack.waitForStage(eventId, 'sent', user.key);
     expect((await outboxOf(stack, user)).map((m) => m.message.text)).toEqual([clean]);
