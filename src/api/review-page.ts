@@ -122,7 +122,7 @@ function pageHtml(scriptUrl: string, stylesUrl: string): string {
   <section class="queue" aria-labelledby="queue-title">
     <h2 id="queue-title" class="sr-only">Queue: what expires first comes first</h2>
     <ol id="queue"></ol>
-    <p class="legend"><kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> approve · <kbd>e</kbd> edit · <kbd>s</kbd> skip · <kbd>x</kbd> select · <kbd>?</kbd> all shortcuts</p>
+    <p class="legend"><span><kbd>j</kbd> <kbd>k</kbd> move</span> <span><kbd>a</kbd> approve</span> <span><kbd>e</kbd> edit</span> <span><kbd>s</kbd> skip</span> <span><kbd>x</kbd> select</span></p>
   </section>
   <section id="task-pane" class="pane" aria-label="Selected task"></section>
 </main>

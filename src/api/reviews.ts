@@ -10,6 +10,11 @@ import { CHANNELS } from '../domain/channels';
 import { ApiError, notFound } from './errors';
 import { apiKeyAuth, BODY_ERRORS, createRouter, errors, idParam, json, jsonBody, Timestamp, Uuid } from './openapi';
 
+/** The lead as their channel knows them, and their name. */
+function contactOf(r: ReviewRow) {
+  return r.contactId && r.contactHandle !== null ? { id: r.contactId, name: r.contactName, handle: r.contactHandle } : null;
+}
+
 export function reviewView(r: ReviewRow) {
   const windowClosesAt = r.channel && r.inboundAt ? replyWindowClosesAt(r.channel, r.inboundAt, r.humanApproved) : null;
   const expiresAt = windowClosesAt && windowClosesAt < r.deadline ? windowClosesAt : r.deadline;
@@ -26,7 +31,7 @@ export function reviewView(r: ReviewRow) {
     oneClick: r.oneClick,
     channel: r.channel,
     contactId: r.contactId,
-    contact: r.contactId && r.contactHandle !== null ? { id: r.contactId, name: r.contactName, handle: r.contactHandle } : null,
+    contact: contactOf(r),
     inboundText: r.inboundText,
     draft: { text: r.draftText, confidence: r.confidence, intent: r.intent, gates: r.gateResults },
     plannedSendAt: r.plannedSendAt?.toISOString() ?? null,
@@ -274,7 +279,7 @@ export const reviews = createRouter()
       {
         reviewId: review.id,
         channel: review.channel,
-        contact: reviewView(review).contact,
+        contact: contactOf(review),
         messages: thread.messages.map((m) => ({ id: m.id, direction: m.direction, text: m.text, at: m.at.toISOString(), current: m.id === review.eventId })),
         earlier: thread.earlier,
       },

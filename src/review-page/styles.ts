@@ -11,7 +11,7 @@ body { display: flex; flex-direction: column; font: 14px/1.45 system-ui, -apple-
 h1, h2, h3 { line-height: 1.25; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .muted, .hint { color: #556076; }
-.hint { font-size: 12.5px; margin: .35rem 0 0; }
+.hint { font-size: 12.5px; margin: .25rem 0 0; }
 .error { color: #b42318; }
 kbd { font: 11.5px ui-monospace, SFMono-Regular, Menlo, monospace; border: 1px solid currentColor; border-radius: 4px; padding: 0 .3rem; opacity: .85; }
 
@@ -35,7 +35,7 @@ input[type=text], input[type=password], textarea { font: inherit; color: inherit
 .workspace { flex: 1; min-height: 0; display: grid; grid-template-columns: 410px minmax(0, 1fr); }
 .queue { display: flex; flex-direction: column; min-height: 0; background: #fff; border-right: 1px solid #dde2ea; }
 #queue { list-style: none; margin: 0; padding: 0; overflow-y: auto; flex: 1; }
-.legend { margin: 0; padding: .45rem .75rem; border-top: 1px solid #dde2ea; font-size: 12px; color: #556076; }
+.legend { display: flex; flex-wrap: wrap; gap: .2rem .6rem; margin: 0; padding: .45rem .75rem; border-top: 1px solid #dde2ea; font-size: 11.5px; color: #556076; }
 .item { display: grid; grid-template-columns: 2.1rem minmax(0, 1fr); border-bottom: 1px solid #eceff4; }
 .item[data-selected="true"] { background: #e9effd; box-shadow: inset 3px 0 0 #1f4fd1; }
 .item .pick { margin: .8rem 0 0 .8rem; width: 1rem; height: 1rem; }
@@ -64,10 +64,10 @@ input[type=text], input[type=password], textarea { font: inherit; color: inherit
 dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr) max-content minmax(0, 1fr); gap: .15rem .75rem; margin: 0; font-size: 13px; }
 dl.facts dt { color: #556076; }
 dl.facts dd { margin: 0; }
-dl.facts .clocks { display: inline-flex; gap: .9rem; }
+dl.facts .clocks { display: inline-flex; flex-wrap: wrap; gap: 0 .9rem; }
 
-.messages { list-style: none; margin: 0; padding: .5rem; display: flex; flex-direction: column; gap: .4rem; max-height: 232px; overflow-y: auto; background: #eceff4; border-radius: 10px; }
-.message { max-width: 78%; padding: .4rem .65rem; border-radius: 10px; background: #fff; border: 1px solid #dde2ea; }
+.messages { list-style: none; margin: 0; padding: .5rem; display: flex; flex-direction: column; gap: .35rem; max-height: 272px; overflow-y: auto; background: #eceff4; border-radius: 10px; }
+.message { max-width: 78%; padding: .3rem .6rem; border-radius: 10px; background: #fff; border: 1px solid #dde2ea; }
 .message.outbound { align-self: flex-end; background: #e9effd; border-color: #c8d5f5; }
 .message.current { border-color: #1f4fd1; box-shadow: 0 0 0 1px #1f4fd1; }
 .message .from { display: block; font-size: 11.5px; font-weight: 600; color: #556076; }
@@ -76,10 +76,11 @@ dl.facts .clocks { display: inline-flex; gap: .9rem; }
 
 .work { display: grid; grid-template-columns: minmax(0, 1fr) 290px; gap: 1.1rem; }
 .draft label { display: block; font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: #556076; font-weight: 600; margin: .9rem 0 .35rem; }
-.draft textarea { width: 100%; min-height: 8.5rem; resize: vertical; line-height: 1.5; }
+.draft textarea { width: 100%; min-height: 7.5rem; resize: vertical; line-height: 1.5; }
 .draft textarea[readonly] { background: #f7f8fa; }
 .gates ul { list-style: none; margin: 0; padding: 0; }
-.gate { display: grid; grid-template-columns: 1.1rem auto 1fr; gap: 0 .4rem; padding: .15rem 0; font-size: 13px; }
+.gate { display: grid; grid-template-columns: 1.1rem auto minmax(0, 1fr); gap: 0 .4rem; padding: .1rem 0; font-size: 13px; }
+.gate .result .muted { font-size: 12px; }
 .gate .mark { font-weight: 700; }
 .gate.passed .mark { color: #1f7a3a; }
 .gate .result { color: #556076; }
@@ -87,7 +88,7 @@ dl.facts .clocks { display: inline-flex; gap: .9rem; }
 .gate .reason, .gate .detail { grid-column: 2 / -1; font-size: 12.5px; overflow-wrap: anywhere; }
 .gate .reason { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 
-.actions .buttons { display: flex; gap: .5rem; flex-wrap: wrap; margin-top: .8rem; }
+.actions .buttons { display: flex; gap: .5rem; flex-wrap: wrap; margin-top: .6rem; }
 .skip-form { display: flex; gap: .5rem; align-items: center; margin-top: .6rem; }
 .skip-form input { flex: 1; }
 .outcome { min-height: 1.2em; margin: .5rem 0 0; }

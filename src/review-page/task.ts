@@ -5,7 +5,8 @@ import { h } from './dom';
 import { channelLabel, gateLabel, KIND_LABEL, reasonLabel } from './labels';
 import { clocks, leadName } from './queue';
 
-const time = (iso: string) => h('time', { datetime: iso }, new Date(iso).toLocaleString());
+const time = (iso: string) =>
+  h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }));
 
 function facts(review: ReviewView, now: number): HTMLElement {
   const rows: [string, Node | string][] = [
@@ -15,8 +16,8 @@ function facts(review: ReviewView, now: number): HTMLElement {
   ];
   if (review.draft.intent) rows.push(['Intent', review.draft.intent]);
   if (review.draft.confidence !== null) rows.push(['Confidence', review.draft.confidence.toFixed(2)]);
-  rows.push(['Expires', h('span', { class: 'clocks' }, ...clocks(review, now))]);
-  if (!review.windowClosesAt) rows.push(['Window', `none (${channelLabel(review.channel)} sets no reply window)`]);
+  const noWindow = review.windowClosesAt ? null : h('span', { class: 'muted' }, `no reply window on ${channelLabel(review.channel)}`);
+  rows.push(['Expires', h('span', { class: 'clocks' }, ...clocks(review, now), noWindow ?? '')]);
   if (review.plannedSendAt) rows.push(['Planned send', time(review.plannedSendAt)]);
   return h('dl', { class: 'facts' }, ...rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]));
 }
@@ -38,9 +39,9 @@ function gates(review: ReviewView): HTMLElement {
               { class: `gate ${gate.passed ? 'passed' : 'failed'}`, 'data-gate': gate.gate },
               h('span', { class: 'mark', 'aria-hidden': 'true' }, gate.passed ? '✓' : '✗'),
               h('strong', {}, gateLabel(gate.gate)),
-              h('span', { class: 'result' }, gate.passed ? 'passed' : 'failed'),
-              gate.reason ? h('span', { class: 'reason' }, gate.reason) : null,
-              gate.detail ? h('span', { class: 'detail' }, gate.detail) : null,
+              h('span', { class: 'result' }, gate.passed ? 'passed' : 'failed', gate.passed && gate.detail ? h('span', { class: 'muted' }, ` · ${gate.detail}`) : null),
+              gate.passed ? null : h('span', { class: 'reason' }, gate.reason ?? 'no reason given'),
+              !gate.passed && gate.detail ? h('span', { class: 'detail' }, gate.detail) : null,
             ),
           ),
         ),
@@ -108,8 +109,7 @@ export function renderTask(pane: HTMLElement, review: ReviewView, options: { tex
         facts(review, options.now),
       ),
       h('section', { class: 'thread', id: 'thread', 'aria-labelledby': 'thread-title', 'aria-busy': 'true' }, h('h3', { id: 'thread-title' }, 'Conversation'), h('p', { class: 'muted' }, 'Loading…')),
-      h('div', { class: 'work' }, draft(review, options.text), gates(review)),
-      actions(review),
+      h('div', { class: 'work' }, h('div', { class: 'decide' }, draft(review, options.text), actions(review)), gates(review)),
     ),
   );
 }
