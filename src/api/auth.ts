@@ -17,6 +17,8 @@ export const ROUTE_ROLES = {
   // A reviewer's work: the tasks and their decisions.
   'GET /v1/reviews': 'reviewer',
   'GET /v1/reviews/:id': 'reviewer',
+  'GET /v1/reviews/:id/thread': 'reviewer',
+  'POST /v1/reviews/approve': 'reviewer',
   'POST /v1/reviews/:id/approve': 'reviewer',
   'POST /v1/reviews/:id/skip': 'reviewer',
   'POST /v1/reviews/:id/sent': 'reviewer',

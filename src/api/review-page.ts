@@ -1,134 +1,191 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createRoute, z } from '@hono/zod-openapi';
-import { createRouter } from './openapi';
+import { build } from 'esbuild';
+import { REVIEW_PAGE_CSS } from '../review-page/styles';
+import { ApiError } from './errors';
+import { createRouter, errors } from './openapi';
 
 /**
- * The review page: a reviewer's inbox of open tasks, served by the API and driven by the same /v1 endpoints
- * (the API key stays in the browser's localStorage). Approve (optionally after editing the text), skip with a
- * reason, or confirm a reply that was sent by hand.
+ * The review workspace at /review: the page, its script and its stylesheet. The script is the typed module in
+ * src/review-page/ (app.ts and what it imports), bundled by esbuild once per process, the first time the page is
+ * asked for, and served under a name carrying its content hash, so a browser caches it for good and a new version
+ * is a new name. Under tsx or ts-jest the bundle is built from the .ts sources; from dist/ (the production image,
+ * which has no src/) from the JavaScript tsc compiled them to. Nothing comes from a CDN: the page works offline.
  */
-const PAGE = `<!doctype html>
+
+const SCRIPT_ENTRY = path.join(__dirname, '..', 'review-page', 'app');
+
+// No inline script or style: both come from this origin (the hashed files below), and the page talks only to it.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const ASSET_NAME = /^(?:app|page)\.[0-9a-f]{16}\.(?:js|css)$/;
+
+interface PageAssets {
+  html: string;
+  files: Map<string, { type: string; bytes: Uint8Array }>;
+}
+
+const hashed = (stem: string, extension: string, bytes: Uint8Array) =>
+  `${stem}.${crypto.createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.${extension}`;
+
+async function bundlePage(): Promise<PageAssets> {
+  const entry = fs.existsSync(`${SCRIPT_ENTRY}.ts`) ? `${SCRIPT_ENTRY}.ts` : `${SCRIPT_ENTRY}.js`;
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2022'],
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const script = result.outputFiles[0]!.contents;
+  const styles = new TextEncoder().encode(REVIEW_PAGE_CSS);
+  const scriptName = hashed('app', 'js', script);
+  const stylesName = hashed('page', 'css', styles);
+  return {
+    html: pageHtml(`/review/assets/${scriptName}`, `/review/assets/${stylesName}`),
+    files: new Map([
+      [scriptName, { type: 'text/javascript; charset=utf-8', bytes: script }],
+      [stylesName, { type: 'text/css; charset=utf-8', bytes: styles }],
+    ]),
+  };
+}
+
+// Built once per process; a failed build is not kept, so the next request tries again (and the error is logged).
+let assets: Promise<PageAssets> | undefined;
+function pageAssets(): Promise<PageAssets> {
+  assets ??= bundlePage().catch((err: unknown) => {
+    assets = undefined;
+    throw err;
+  });
+  return assets;
+}
+
+const SHORTCUTS: [string, string][] = [
+  ['<kbd>j</kbd> or <kbd>↓</kbd>', 'Next task'],
+  ['<kbd>k</kbd> or <kbd>↑</kbd>', 'Previous task'],
+  ['<kbd>a</kbd>', 'Approve the draft, with your edit'],
+  ['<kbd>e</kbd>', 'Edit the draft'],
+  ['<kbd>Ctrl</kbd> + <kbd>Enter</kbd>', 'Approve while editing'],
+  ['<kbd>s</kbd>', 'Skip, with a reason (<kbd>Enter</kbd> skips)'],
+  ['<kbd>x</kbd>', 'Select a one-click reply for bulk approval'],
+  ['<kbd>Shift</kbd> + <kbd>A</kbd>', 'Approve the selected one-click replies'],
+  ['<kbd>r</kbd>', 'Refresh the queue'],
+  ['<kbd>Esc</kbd>', 'Leave a text field'],
+  ['<kbd>?</kbd>', 'Show or hide these shortcuts'],
+];
+
+function pageHtml(scriptUrl: string, stylesUrl: string): string {
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Autopilot · Reviews</title>
-<style>
-  :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f5f6f8; }
-  body { max-width: 52rem; margin: 0 auto; padding: 1.5rem 1rem 4rem; }
-  header { display: flex; gap: .75rem; align-items: center; flex-wrap: wrap; }
-  h1 { font-size: 1.35rem; margin: 0 auto 0 0; }
-  input[type=password], input[type=text] { padding: .45rem .6rem; border: 1px solid #c8ccd4; border-radius: 6px; font: inherit; }
-  button { font: inherit; padding: .45rem .9rem; border-radius: 6px; border: 1px solid #c8ccd4; background: #fff; cursor: pointer; }
-  button.primary { background: #2456d3; border-color: #2456d3; color: #fff; }
-  .card { background: #fff; border: 1px solid #e0e3e9; border-radius: 10px; padding: 1rem 1.1rem; margin-top: 1rem; }
-  .meta { color: #5b6475; font-size: .85rem; display: flex; gap: .8rem; flex-wrap: wrap; }
-  .lead { white-space: pre-wrap; background: #f1f3f7; border-radius: 8px; padding: .6rem .75rem; margin: .6rem 0; }
-  textarea { width: 100%; box-sizing: border-box; min-height: 6rem; font: inherit; padding: .6rem; border: 1px solid #c8ccd4; border-radius: 8px; }
-  .actions { display: flex; gap: .5rem; margin-top: .6rem; flex-wrap: wrap; align-items: center; }
-  .gate.fail { color: #b42318; }
-  .status { margin-top: 1rem; color: #5b6475; }
-  .result { font-size: .9rem; color: #2b7a3d; }
-  .result.error { color: #b42318; }
-</style>
+<title>Review workspace · Autopilot</title>
+<link rel="stylesheet" href="${stylesUrl}">
+<script src="${scriptUrl}" defer></script>
 </head>
 <body>
-<header>
-  <h1>Reviews</h1>
-  <input id="key" type="password" placeholder="API key" autocomplete="off" aria-label="API key">
-  <button id="save">Use key</button>
-  <button id="refresh">Refresh</button>
+<header class="bar">
+  <h1>Review workspace</h1>
+  <p id="summary" role="status" aria-live="polite"></p>
+  <button type="button" id="bulk-approve" class="primary" disabled aria-keyshortcuts="Shift+A">Approve selected (0)</button>
+  <button type="button" id="refresh" aria-keyshortcuts="r">Refresh</button>
+  <button type="button" id="help-button" aria-haspopup="dialog" aria-keyshortcuts="?">Shortcuts <kbd>?</kbd></button>
+  <button type="button" id="change-key">Change key</button>
 </header>
-<p class="status" id="status">Enter your API key to see the replies waiting for you.</p>
-<main id="list"></main>
-<script>
-const $ = (s) => document.querySelector(s);
-const esc = (t) => String(t ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-let key = localStorage.getItem('autopilot.key') || '';
-$('#key').value = key;
-
-async function call(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { authorization: 'Bearer ' + key, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(data.error ? data.error.message : res.status + ' ' + res.statusText);
-  return data;
-}
-
-function card(r) {
-  const gates = (r.draft.gates || []).map((g) => '<span class="gate ' + (g.passed ? 'ok' : 'fail') + '">' + esc(g.gate) + (g.passed ? ' ✓' : ' ✗ ' + esc(g.reason || '')) + '</span>').join(' ');
-  const human = r.kind === 'human_send';
-  return '<article class="card" data-id="' + esc(r.id) + '">' +
-    '<div class="meta"><strong>' + esc(r.channel) + '</strong><span>' + esc(human ? 'send by hand' : r.reason) + '</span>' +
-    (r.draft.confidence != null ? '<span>confidence ' + Number(r.draft.confidence).toFixed(2) + '</span>' : '') +
-    '<span>expires ' + esc(new Date(r.deadline).toLocaleString()) + '</span></div>' +
-    '<div class="lead" aria-label="Lead message">' + esc(r.inboundText) + '</div>' +
-    '<textarea aria-label="Reply" ' + (human ? 'readonly' : '') + '>' + esc(r.draft.text || '') + '</textarea>' +
-    (gates ? '<div class="meta">' + gates + '</div>' : '') +
-    '<div class="actions">' +
-    (human
-      ? '<a href="' + esc(r.actionUrl) + '" target="_blank" rel="noopener">Open the conversation</a><button class="primary" data-do="sent">I sent it</button>'
-      : '<button class="primary" data-do="approve">Approve</button>') +
-    '<input type="text" placeholder="Reason (optional)" aria-label="Skip reason"><button data-do="skip">Skip</button>' +
-    '<span class="result" role="status"></span></div></article>';
-}
-
-async function load() {
-  if (!key) return;
-  try {
-    const { reviews } = await call('GET', '/v1/reviews');
-    $('#status').textContent = reviews.length ? reviews.length + ' waiting' : 'Nothing waiting. Nice.';
-    $('#list').innerHTML = reviews.map(card).join('');
-  } catch (err) {
-    $('#status').textContent = 'Could not load reviews: ' + err.message;
-    $('#list').innerHTML = '';
-  }
-}
-
-$('#list').addEventListener('click', async (event) => {
-  const button = event.target.closest('button[data-do]');
-  if (!button) return;
-  const article = button.closest('article');
-  const id = article.dataset.id;
-  const result = article.querySelector('.result');
-  const action = button.dataset.do;
-  const body = action === 'approve' ? { text: article.querySelector('textarea').value }
-    : action === 'skip' ? (article.querySelector('input').value.trim() ? { reason: article.querySelector('input').value.trim() } : {})
-    : {};
-  article.querySelectorAll('button').forEach((b) => (b.disabled = true));
-  try {
-    const outcome = await call('POST', '/v1/reviews/' + encodeURIComponent(id) + '/' + action, body);
-    result.className = 'result';
-    result.textContent = outcome.outcome === 'scheduled' ? 'Scheduled for ' + new Date(outcome.sendAt).toLocaleString()
-      : outcome.outcome === 'blocked' ? 'Blocked: ' + outcome.reason + ' (a new review is open)'
-      : outcome.outcome === 'skipped' ? 'Skipped' : outcome.outcome === 'sent' ? 'Marked as sent' : outcome.outcome;
-  } catch (err) {
-    result.className = 'result error';
-    result.textContent = err.message;
-    article.querySelectorAll('button').forEach((b) => (b.disabled = false));
-  }
-});
-
-$('#save').addEventListener('click', () => { key = $('#key').value.trim(); localStorage.setItem('autopilot.key', key); load(); });
-$('#refresh').addEventListener('click', load);
-load();
-</script>
+<section id="key-panel" class="key-panel" hidden aria-labelledby="key-title">
+  <h2 id="key-title">Your reviewer key</h2>
+  <form id="key-form">
+    <label for="key">Reviewer key</label>
+    <input id="key" type="password" autocomplete="off" spellcheck="false" aria-describedby="key-hint key-message">
+    <button type="submit" id="save" class="primary">Use key</button>
+  </form>
+  <p id="key-hint" class="hint">Paste the reviewer key you were given. It stays in this browser (localStorage) and is sent only to this server.</p>
+  <p id="key-message" class="error" role="alert"></p>
+</section>
+<main id="workspace" class="workspace" hidden>
+  <section class="queue" aria-labelledby="queue-title">
+    <h2 id="queue-title" class="sr-only">Queue: what expires first comes first</h2>
+    <ol id="queue"></ol>
+    <p class="legend"><span><kbd>j</kbd> <kbd>k</kbd> move</span> <span><kbd>a</kbd> approve</span> <span><kbd>e</kbd> edit</span> <span><kbd>s</kbd> skip</span> <span><kbd>x</kbd> select</span></p>
+  </section>
+  <section id="task-pane" class="pane" aria-label="Selected task"></section>
+</main>
+<dialog id="help" aria-labelledby="help-title">
+  <h2 id="help-title">Keyboard shortcuts</h2>
+  <table>
+    <tbody>
+${SHORTCUTS.map(([keys, what]) => `      <tr><th scope="row">${keys}</th><td>${what}</td></tr>`).join('\n')}
+    </tbody>
+  </table>
+  <p class="hint">Sending an uncertain reply again and confirming a send take a click: neither can be taken back.</p>
+  <button type="button" id="help-close">Close</button>
+</dialog>
+<div id="toast" role="status" aria-live="polite"></div>
 </body>
-</html>`;
+</html>
+`;
+}
 
-const reviewInbox = createRoute({
+const reviewWorkspace = createRoute({
   method: 'get',
   path: '/',
   tags: ['Review page'],
-  summary: "The reviewers' inbox page (driven by the /v1 review routes with the key kept in the browser)",
+  summary: 'The review workspace page (driven by the /v1 review routes with a reviewer key kept in the browser)',
   security: [],
   responses: { 200: { description: 'The page.', content: { 'text/html': { schema: z.string() } } } },
 });
 
-export const reviewPage = createRouter().openapi(reviewInbox, (c) => {
-  c.header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'");
-  c.header('X-Content-Type-Options', 'nosniff');
-  return c.html(PAGE, 200);
+const reviewAsset = createRoute({
+  method: 'get',
+  path: '/assets/{asset}',
+  tags: ['Review page'],
+  summary: "The workspace's script or stylesheet, by the content-hashed name the page links",
+  security: [],
+  request: {
+    params: z.object({
+      asset: z.string().regex(ASSET_NAME, 'no such file').openapi({ param: { description: '`app.<hash>.js` or `page.<hash>.css`' } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'The file; cached for a year (a new version has a new name).',
+      content: { 'text/javascript': { schema: z.string() }, 'text/css': { schema: z.string() } },
+    },
+    ...errors({ 404: 'No such file, or one of an earlier version (`not_found`).' }),
+  },
 });
+
+export const reviewPage = createRouter()
+  .openapi(reviewWorkspace, async (c) => {
+    const { html } = await pageAssets();
+    c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-cache');
+    return c.html(html, 200);
+  })
+  .openapi(reviewAsset, async (c) => {
+    const file = (await pageAssets()).files.get(c.req.valid('param').asset);
+    if (!file) throw new ApiError(404, 'not_found', 'no such file (the page links the current version)');
+    return c.body(new Uint8Array(file.bytes), 200, {
+      'Content-Type': file.type,
+      'Cache-Control': 'public, max-age=31536000, immutable',
+      'X-Content-Type-Options': 'nosniff',
+    });
+  });

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import type { Channel } from './channels';
-import { CHANNEL_DEFAULT_HOUR, CHANNEL_RULES } from './channel-rules';
+import { CHANNEL_DEFAULT_HOUR } from './channel-rules';
+import { replyWindowMs } from './reply-window';
 
 /**
  * When to send a reply, in the contact's own time zone (DST handled by luxon: a wall-clock hour that does not
@@ -99,9 +100,9 @@ export function planSendTime(input: SendTimeInput): SendPlan {
     basis = chosen;
   }
 
-  if (CHANNEL_RULES[input.channel].window24h) {
-    const hours = input.channel === 'instagram' && input.humanApproved ? 7 * 24 : 24;
-    const windowEnd = DateTime.fromJSDate(input.lastInboundAt, { zone }).plus({ hours }).minus({ milliseconds: WINDOW_SAFETY_MARGIN_MS });
+  const windowMs = replyWindowMs(input.channel, input.humanApproved === true);
+  if (windowMs !== null) {
+    const windowEnd = DateTime.fromJSDate(input.lastInboundAt, { zone }).plus({ milliseconds: windowMs - WINDOW_SAFETY_MARGIN_MS });
     if (candidate > windowEnd) {
       const moved = nextSendingWindowStart(afterDelay, input.sendingHours);
       if (moved > windowEnd) return { ok: false, reason: 'outside_window', zone, warnings };
