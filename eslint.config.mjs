@@ -22,8 +22,8 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, and activities only as types
-    // (as temporalio/samples-typescript's .eslintrc).
-    files: ['src/workflows/**/*.ts'],
+    // (as temporalio/samples-typescript's .eslintrc). The workflow interceptors are bundled with them.
+    files: ['src/workflows/**/*.ts', 'src/temporal/workflow-log-context.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -10,6 +10,7 @@ import type { GateResult } from '../domain/quality-gates';
 import { localDay, mostCommonHour, planSendTime, resolveZone, startOfNextLocalDay, type SendBasis, type SendingHours, type SendTiming } from '../domain/send-time';
 import type { ActivityDeps } from './deps';
 import type { GeneratedReply } from './generate-reply';
+import { activityLogger } from './logger';
 
 export type SendPlanResult =
   | {
@@ -50,7 +51,7 @@ export interface PlanInput {
  * ahead; one whose time has passed (a one-click reply approved late) is given back and the reply planned afresh,
  * as a new plan would be: inside the sending hours and the platform's window, counted on the right day.
  */
-export async function planReplySend({ db, clock, random, policy, logger }: ActivityDeps, input: PlanInput): Promise<SendPlanResult> {
+export async function planReplySend({ db, clock, random, policy, logger, metrics }: ActivityDeps, input: PlanInput): Promise<SendPlanResult> {
   const event = await findEvent(db, input.userId, input.eventId);
   const contact = await findContact(db, input.userId, input.contactId);
   if (!event || !contact) throw ApplicationFailure.nonRetryable('event or contact not found', 'EventNotFound');
@@ -79,7 +80,7 @@ export async function planReplySend({ db, clock, random, policy, logger }: Activ
       notBefore,
       humanApproved: input.humanApproved,
     });
-    for (const warning of plan.warnings) logger.warn({ event: 'send_time.warning', eventId: input.eventId, warning });
+    for (const warning of plan.warnings) logger.warn({ event: 'send_time.warning', warning });
     if (!plan.ok) return { ok: false, reason: 'outside_window', warnings: plan.warnings };
     const sendAt = exactAt && exactAt > plan.sendAt ? exactAt : plan.sendAt;
     exactAt = undefined;
@@ -98,11 +99,13 @@ export async function planReplySend({ db, clock, random, policy, logger }: Activ
       cooldownMs: limits.cooldownMs,
     });
     if ('cooldownUntil' in slot) {
+      metrics.sendDeferred(event.channel, 'cooldown');
       notBefore = slot.cooldownUntil;
       exactAt = slot.cooldownUntil;
       continue;
     }
     if (!slot.reserved) {
+      metrics.sendDeferred(event.channel, slot.full === 'user' ? 'user_day_full' : 'contact_day_full');
       deferredDays += 1;
       if (deferredDays > MAX_DAYS_AHEAD) break;
       notBefore = startOfNextLocalDay(sendAt, slot.full === 'user' ? userZone : plan.zone);
@@ -135,7 +138,7 @@ export async function planReplySend({ db, clock, random, policy, logger }: Activ
       subjectId: input.eventId,
       details: { sendAt: slot.sendAt.toISOString(), basis: plan.basis, zone: plan.zone, deferredDays, warnings: plan.warnings },
     });
-    logger.info({ event: 'reply.scheduled', eventId: input.eventId, sendAt: slot.sendAt.toISOString(), basis: plan.basis, deferredDays });
+    logger.info({ event: 'reply.scheduled', sendAt: slot.sendAt.toISOString(), basis: plan.basis, deferredDays });
     return {
       ok: true,
       sendAt: slot.sendAt.toISOString(),
@@ -152,6 +155,6 @@ export async function planReplySend({ db, clock, random, policy, logger }: Activ
 
 export function createPlanSend(deps: ActivityDeps) {
   return async function planSend(input: PlanInput): Promise<SendPlanResult> {
-    return planReplySend(deps, input);
+    return planReplySend({ ...deps, logger: activityLogger(deps.logger, input) }, input);
   };
 }
