@@ -99,13 +99,20 @@ describe('one lead through the logs', () => {
     expect(request).toMatchObject({ level: INFO, method: 'POST', route: '/v1/events', status: 202 });
   });
 
-  it('keeps an email lead unnamed too, while its reply waits for a person', async () => {
+  it("keeps an email lead unnamed too, and a reviewer's own words when skipping it", async () => {
     const response = await stack.request('POST', '/v1/events', {
       body: { channel: 'email', externalId: `<logs-${Date.now()}@mail.test>`, contact: { handle: ADDRESS, name: NAME }, text: EMAIL_TEXT },
     });
     expect(response.status).toBe(202);
-    await stack.waitForStage(response.body.eventId, 'awaiting_review');
-    await waitFor(async () => linesOf(response.body.eventId).find((l) => l.event === 'review.opened'), 'the review line');
+    const { eventId } = response.body;
+    const read = await stack.waitForStage(eventId, 'awaiting_review');
+    const skipped = await stack.request('POST', `/v1/reviews/${read.review.id}/skip`, { body: { reason: `${NAME} ruft selbst an: ${PHONE}` } });
+    expect(skipped.status).toBe(200);
+    await stack.waitForStage(eventId, 'skipped');
+    // The reason is kept whole in the audit log and on the event; the logs say only that it was not a code.
+    const finished = await waitFor(async () => linesOf(eventId).find((l) => l.event === 'autopilot.finished'), "the workflow's last line");
+    expect(finished).toMatchObject({ stage: 'skipped', reason: 'other' });
+    expect(linesOf(eventId).find((l) => l.event === 'event.outcome')).toMatchObject({ stage: 'skipped', reason: 'other' });
   });
 
   it('writes no phone number, address, name or message text at info or above in the whole run', () => {
