@@ -161,17 +161,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const reviewQueue = options.reviewQueue;
   if (reviewQueue) {
-    let pending: Promise<ReviewQueueDepth[] | undefined> | undefined;
-    // One read serves both gauges of a scrape (each gauge collects on its own).
-    const read = () =>
-      (pending ??= reviewQueue()
-        .catch((err: Error) => {
-          options.logger?.warn({ event: 'metrics.review_queue_failed', error: err.message });
-          return undefined;
-        })
-        .finally(() => setImmediate(() => (pending = undefined))));
+    // Each gauge reads on its own (two small queries per scrape): a read shared between them would need to know
+    // where one scrape ends, and a stale one would repeat old values.
     const set = (gauge: Gauge<'kind'>, value: (row: ReviewQueueDepth) => number) => async () => {
-      const rows = await read();
+      const rows = await reviewQueue().catch((err: Error) => {
+        options.logger?.warn({ event: 'metrics.review_queue_failed', error: err.message });
+        return undefined;
+      });
       gauge.reset();
       // Without an answer from PostgreSQL the series go absent rather than repeat a stale value.
       if (!rows) return;
