@@ -58,8 +58,9 @@ export function installTemporalRuntime(options: TemporalRuntimeOptions = {}): vo
     });
     installed = { logs, metricsBind: options.metricsBind };
   } catch (err) {
-    // Instantiated by an earlier caller in this process (a test environment that started first): its logger stays.
-    if (!/already been (instantiated|installed)/.test((err as Error).message)) throw err;
+    // Instantiated by an earlier caller in this process (a test environment that started first): its logger stays,
+    // and an exporter asked for now cannot be added to it.
+    if (!/already been (instantiated|installed)/.test((err as Error).message) || options.metricsBind) throw err;
     installed = {};
   }
 }

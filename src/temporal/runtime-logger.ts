@@ -69,7 +69,7 @@ export function sdkLine(message: string, meta: LogMetadata): { fields: Record<st
   for (const [key, value] of Object.entries(meta)) {
     if (key === 'spanContexts' || key === 'taskToken') continue;
     if (key === 'error' && value instanceof Error) fields.err = value;
-    // A workflow's reason may be a reviewer's own words (a skip reason): at info only its code.
+    // A workflow's reason may be a reviewer's own words (a skip reason): logged as its code (metrics.ts reasonForLog).
     else if (key === 'reason' && component === 'workflow' && typeof value === 'string') fields.reason = reasonForLog(value);
     else if (key !== 'event') fields[key] = value;
   }
