@@ -65,6 +65,22 @@ const duration = (fallback: string, description: string) =>
     })
     .describe(description);
 
+/** host:port to listen on; unset: off. */
+const bindAddress = (description: string) =>
+  z
+    .preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, e.g. 0.0.0.0:9464')
+        .refine((value) => {
+          const port = Number(value.slice(value.lastIndexOf(':') + 1));
+          return port >= 1 && port <= 65535;
+        }, 'a port 1-65535')
+        .optional(),
+    )
+    .describe(description);
+
 const count = (fallback: number, description: string) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(fallback)).describe(description);
 
@@ -195,6 +211,13 @@ const schema = z.object({
   OPENAI_BASE_URL: url('the base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1'),
   OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().min(1).default('gpt-4o-mini')).describe('a chat model name'),
   OPENAI_TIMEOUT: duration('20s', 'a duration such as 20s'),
+
+  AUTOPILOT_METRICS_TOKEN: secret(
+    z.preprocess(emptyToUndefined, z.string().min(16, 'at least 16 characters').optional()),
+    'the bearer token GET /metrics on the API asks for (at least 16 characters); unset, /metrics needs none',
+  ),
+  AUTOPILOT_WORKER_METRICS_BIND: bindAddress("host:port where `npm run worker` serves its Prometheus metrics (e.g. 0.0.0.0:9464); unset: not served"),
+  TEMPORAL_METRICS_BIND: bindAddress("host:port where the Temporal SDK's own Prometheus exporter listens (e.g. 0.0.0.0:9465); unset: off"),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -231,6 +254,14 @@ export interface Config {
   /** Sends per second per channel, enforced by the Temporal server on each channel's send queue. */
   sendRatePerSecond: Record<'whatsapp' | 'email' | 'linkedin' | 'instagram', number>;
   sweep: { afterMs: number; everyMs: number };
+  metrics: {
+    /** GET /metrics on the API asks for `Authorization: Bearer <token>` when set. */
+    token?: string;
+    /** Where `npm run worker` serves its registry (the worker has no HTTP server of its own otherwise). */
+    workerBind?: { host: string; port: number };
+    /** The Temporal SDK's Prometheus exporter (host:port, as the SDK takes it). */
+    temporalBind?: string;
+  };
   openai?: { apiKey: string; baseURL?: string; model: string; timeoutMs: number };
   /** Newest first; new values are sealed with the first, any opens what it sealed. Empty: none configured. */
   secretKeys: string[];
@@ -406,6 +437,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       linkedin: e.AUTOPILOT_SEND_RATE_LINKEDIN,
     },
     sweep: { afterMs: e.AUTOPILOT_SWEEP_AFTER, everyMs: e.AUTOPILOT_SWEEP_EVERY },
+    metrics: {
+      token: e.AUTOPILOT_METRICS_TOKEN,
+      workerBind: e.AUTOPILOT_WORKER_METRICS_BIND ? splitBind(e.AUTOPILOT_WORKER_METRICS_BIND) : undefined,
+      temporalBind: e.TEMPORAL_METRICS_BIND,
+    },
     secretKeys: e.AUTOPILOT_SECRET_KEYS ?? (e.AUTOPILOT_SECRET_KEY ? [e.AUTOPILOT_SECRET_KEY] : []),
     unsubscribeKeys: e.AUTOPILOT_UNSUBSCRIBE_KEYS,
     createDevUser: e.AUTOPILOT_CREATE_DEV_USER === undefined ? undefined : e.AUTOPILOT_CREATE_DEV_USER === 'true',
@@ -449,6 +485,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { apiKey: e.OPENAI_API_KEY ?? 'not-needed', baseURL: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, timeoutMs: e.OPENAI_TIMEOUT }
         : undefined,
   };
+}
+
+/** `host:port` (an IPv6 host in brackets) as its parts. */
+function splitBind(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(value.slice(at + 1)) };
 }
 
 /** TLS is on when asked for, or when anything only TLS uses is set (an API key included, as Temporal's clients do). */

@@ -11,7 +11,7 @@ import { ensureDevUser, generateApiKey } from './db/users';
 import { createSecretBox } from './domain/secrets';
 import { deriveUnsubscribeKey } from './domain/unsubscribe';
 import { createLogger, type Logger } from './logger';
-import { apiDepsFromConfig, startApiServer } from './server';
+import { apiDepsFromConfig, apiMetrics, startApiServer } from './server';
 import { connectTemporalClient, connectTemporalWorker, temporalConnectionOptions } from './temporal/connection';
 import { startTemporalDevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -52,7 +52,8 @@ async function stopAll(stoppers: Stopper[], logger: Logger): Promise<void> {
 
 async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  installTemporalRuntime(); // before anything touches Temporal's runtime (the dev server launcher does)
+  // Before anything touches Temporal's runtime (the dev server launcher does).
+  installTemporalRuntime({ logger, metricsBind: config.metrics.temporalBind });
   // TLS and the API key are for the configured Temporal (certificate files read now: a bad one stops the start
   // before anything runs); the embedded dev server speaks plaintext on loopback.
   const configuredTemporal = config.temporal.address ? temporalConnectionOptions(config.temporal, config.temporal.address) : undefined;
@@ -123,13 +124,17 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 
+  // One process, one registry: the API's /metrics shows the worker's counters too.
+  const metrics = apiMetrics(db, logger);
+  if (config.metrics.workerBind) logger.info({ event: 'dev.worker_metrics_on_api', reason: 'npm start serves every metric on the API: AUTOPILOT_WORKER_METRICS_BIND is for npm run worker' });
+
   const workerConnection = await connectTemporalWorker(temporalOptions);
   stoppers.push({ name: 'worker connection', stop: () => workerConnection.close() });
   const workers = await createWorkers({
     connection: workerConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: activityDepsFromConfig(config, { db, logger, temporal, secretKeys, unsubscribeKeys, sandboxFallback: config.sandboxFallback ?? true }),
+    deps: activityDepsFromConfig(config, { db, logger, temporal, metrics, secretKeys, unsubscribeKeys, sandboxFallback: config.sandboxFallback ?? true }),
     ...(config.temporal.workflowBundle ? { workflowBundle: { codePath: config.temporal.workflowBundle } } : {}),
     sendRatePerSecond: config.sendRatePerSecond,
     sweep: config.sweep,
@@ -144,7 +149,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
   });
   running.catch((err) => logger.error({ event: 'worker.failed', error: (err as Error).message }));
 
-  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger, secretKeys, unsubscribeKeys }), config.api.host, config.api.port);
+  const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger, metrics, secretKeys, unsubscribeKeys }), config.api.host, config.api.port);
   stoppers.push({ name: 'api', stop: api.close });
 
   const filter = encodeURIComponent('AutopilotStage IS NOT NULL');
@@ -155,6 +160,7 @@ async function start(config: Config, logger: Logger, stoppers: Stopper[]): Promi
     `  Review page      ${api.url}/review`,
     `  Temporal UI      ${uiUrl ?? '(set TEMPORAL_UI_URL)'}/namespaces/${config.temporal.namespace}/workflows?query=${filter}`,
     `  Temporal         ${address}  (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+    `  Metrics          ${api.url}/metrics${config.metrics.temporalBind ? `  (Temporal SDK: http://${config.metrics.temporalBind}/metrics)` : ''}`,
     `  Dev API key      ${key ?? 'none: DATABASE_URL is set (AUTOPILOT_CREATE_DEV_USER=true creates the dev user; or npm run user:create -- <slug>)'}`,
     `  Data             ${config.dataDir}`,
     `  Email            ${mailDir ? `local SMTP sink: caught mail in ${mailDir}` : email ? `SMTP ${email.host}:${email.port}` : 'each user connects their own (PUT /v1/channels/email)'}`,

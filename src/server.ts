@@ -11,6 +11,8 @@ import { unsubscribeKeyring, unsubscribeKeysFor } from './domain/unsubscribe';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { reviewQueueDepth } from './db/review-queue';
 import { connectTemporalClient, startFailureText, temporalConnectionOptionsOrExit } from './temporal/connection';
 import { WorkflowStarter } from './temporal/starter';
 import { requireSetting } from './worker';
@@ -23,7 +25,15 @@ export interface RunningApi {
 /** The API's dependencies as the configuration asks for them. */
 export function apiDepsFromConfig(
   config: Config,
-  parts: { db: Pool; temporal: Client; logger: Logger; secretKeys?: readonly string[]; unsubscribeKeys?: readonly string[] },
+  parts: {
+    db: Pool;
+    temporal: Client;
+    logger: Logger;
+    /** The process's registry (npm start shares it with the worker); unset: one of its own. */
+    metrics?: Metrics;
+    secretKeys?: readonly string[];
+    unsubscribeKeys?: readonly string[];
+  },
 ): ApiDeps {
   const secretKeys = parts.secretKeys ?? config.secretKeys;
   const unsubscribe = unsubscribeKeysFor(secretKeys, parts.unsubscribeKeys ?? config.unsubscribeKeys);
@@ -31,6 +41,8 @@ export function apiDepsFromConfig(
     db: parts.db,
     temporal: parts.temporal,
     logger: parts.logger,
+    metrics: parts.metrics ?? apiMetrics(parts.db, parts.logger),
+    metricsToken: config.metrics.token,
     taskQueue: config.temporal.taskQueue,
     starter: new WorkflowStarter(parts.temporal, config.temporal.taskQueue, parts.logger),
     confidenceThreshold: config.confidenceThreshold,
@@ -43,6 +55,11 @@ export function apiDepsFromConfig(
       email: { inboundToken: config.email.inboundToken, authservId: config.email.authservId },
     },
   };
+}
+
+/** The API's registry: the review queue is read from PostgreSQL at every scrape. */
+export function apiMetrics(db: Pool, logger: Logger): Metrics {
+  return createMetrics({ reviewQueue: () => reviewQueueDepth(db), logger });
 }
 
 /** Serves the API on host:port (port 0 picks a free one). */
@@ -68,6 +85,8 @@ export function startApiServer(deps: ApiDeps, host: string, port: number): Promi
   });
 }
 
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
 /** `npm run api`: the API alone, against the configured PostgreSQL and Temporal. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -80,7 +99,11 @@ async function main(): Promise<void> {
   const connection = await connectTemporalClient(temporalOptions);
   const temporal = new Client({ connection, namespace: config.temporal.namespace });
   const api = await startApiServer(apiDepsFromConfig(config, { db, temporal, logger }), config.api.host, config.api.port);
-  logger.info({ event: 'api.started', url: api.url });
+  logger.info({ event: 'api.started', url: api.url, metricsToken: Boolean(config.metrics.token) });
+  if (!config.metrics.token && !isLoopback(config.api.host)) {
+    // Aggregates only (no personal data), but the API's port usually faces the internet for the webhooks.
+    logger.warn({ event: 'metrics.open', advice: 'GET /metrics answers anyone who reaches the API: set AUTOPILOT_METRICS_TOKEN or block /metrics at the proxy' });
+  }
   const stop = async () => {
     await api.close();
     await connection.close();

@@ -1,5 +1,5 @@
 import { Client } from '@temporalio/client';
-import { DefaultLogger, type NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { type NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from './activities';
@@ -13,25 +13,56 @@ import { CHANNELS, type Channel } from './domain/channels';
 import { createSecretBox } from './domain/secrets';
 import { unsubscribeKeysFor } from './domain/unsubscribe';
 import { createLogger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { serveMetrics } from './metrics-server';
 import { createOpenAiModerator, localModerator } from './model/moderation';
 import { createOpenAiModel } from './model/openai';
 import { createTemplateEngine } from './model/template-engine';
 import { connectTemporalClient, connectTemporalWorker, startFailureText, temporalConnectionOptionsOrExit } from './temporal/connection';
+import { TemporalLogRouter, WORKFLOW_INTERCEPTOR_MODULES } from './temporal/runtime-logger';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { sendTaskQueue } from './workflows';
 
-let runtimeInstalled = false;
+/** The runtime this process installed (Temporal allows one per process), and the router its logs go through. */
+let installed: { logs?: TemporalLogRouter; metricsBind?: string } | undefined;
 
-/** Temporal's own runtime logs warnings and above; ours go through pino. Installable once per process. */
-export function installTemporalRuntime(): void {
-  if (runtimeInstalled) return;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch (err) {
-    // Already installed by an earlier caller in this process (jest runs every test file in one process).
-    if (!/already been instantiated/.test((err as Error).message)) throw err;
+export interface TemporalRuntimeOptions {
+  /** Where SDK lines not routed to a worker's own logger go (Core's, a worker's before it is routed). */
+  logger?: Logger;
+  /** host:port for the SDK's own Prometheus exporter (TEMPORAL_METRICS_BIND); unset: no exporter. */
+  metricsBind?: string;
+}
+
+/**
+ * Installs Temporal's runtime once per process, before anything touches it: the SDK's logs (the worker's, the
+ * workflows' `log`, Rust Core's warnings) go through pino (runtime-logger.ts), and with `metricsBind` the SDK
+ * serves its own metrics (workflow task latencies, poll and slot gauges...) in Prometheus format there. Later calls
+ * change nothing; one asking for another exporter than the installed one throws, as that cannot be honoured.
+ */
+export function installTemporalRuntime(options: TemporalRuntimeOptions = {}): void {
+  if (installed) {
+    if (options.metricsBind !== undefined && options.metricsBind !== installed.metricsBind) {
+      throw new Error(`the Temporal runtime is already installed ${installed.metricsBind ? `with its metrics on ${installed.metricsBind}` : 'without a metrics exporter'}`);
+    }
+    return;
   }
-  runtimeInstalled = true;
+  const logs = new TemporalLogRouter(options.logger ?? createLogger('warn', { component: 'temporal' }));
+  try {
+    Runtime.install({
+      logger: logs,
+      telemetryOptions: {
+        // Core's own lines (connection and polling trouble) through the same logger instead of raw stderr.
+        logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+        ...(options.metricsBind ? { metrics: { prometheus: { bindAddress: options.metricsBind } } } : {}),
+      },
+    });
+    installed = { logs, metricsBind: options.metricsBind };
+  } catch (err) {
+    // Instantiated by an earlier caller in this process (a test environment that started first): its logger stays,
+    // and an exporter asked for now cannot be added to it.
+    if (!/already been (instantiated|installed)/.test((err as Error).message) || options.metricsBind) throw err;
+    installed = {};
+  }
 }
 
 export interface WorkerOptions {
@@ -50,7 +81,16 @@ export interface WorkerOptions {
 /** The activities' dependencies as the configuration asks for them: the model, moderation, channels, rules. */
 export function activityDepsFromConfig(
   config: Config,
-  parts: { db: Pool; logger: Logger; temporal: Client; secretKeys?: readonly string[]; unsubscribeKeys?: readonly string[]; sandboxFallback?: boolean },
+  parts: {
+    db: Pool;
+    logger: Logger;
+    temporal: Client;
+    /** The process's registry (npm start shares the API's); unset: one of their own. */
+    metrics?: Metrics;
+    secretKeys?: readonly string[];
+    unsubscribeKeys?: readonly string[];
+    sandboxFallback?: boolean;
+  },
 ): ActivityDeps {
   const model = config.openai ? createOpenAiModel(config.openai) : createTemplateEngine();
   const moderator =
@@ -63,6 +103,7 @@ export function activityDepsFromConfig(
   return {
     db,
     logger,
+    metrics: parts.metrics ?? createMetrics(),
     temporal,
     taskQueue: config.temporal.taskQueue,
     clock: systemClock,
@@ -109,7 +150,9 @@ export async function createWorkers(options: WorkerOptions): Promise<AutopilotWo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows'), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
     activities,
   });
   const senders = await Promise.all(
@@ -124,6 +167,8 @@ export async function createWorkers(options: WorkerOptions): Promise<AutopilotWo
     ),
   );
   const workers = [main, ...senders];
+  // The SDK's lines of these workers (their workflows' and activities' too) go to the activities' logger.
+  const unroute = installed?.logs?.route([options.taskQueue, ...CHANNELS.map((channel) => sendTaskQueue(options.taskQueue, channel))], options.deps.logger);
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   const sweep = async () => {
@@ -139,7 +184,11 @@ export async function createWorkers(options: WorkerOptions): Promise<AutopilotWo
     run: async () => {
       const running = Promise.all(workers.map((w) => w.run()));
       void sweep();
-      await running;
+      try {
+        await running;
+      } finally {
+        unroute?.();
+      }
     },
     shutdown: () => {
       stopped = true;
@@ -164,7 +213,7 @@ async function main(): Promise<void> {
   const databaseUrl = requireSetting(config.databaseUrl, 'DATABASE_URL', 'the worker needs a PostgreSQL database');
   const address = requireSetting(config.temporal.address, 'TEMPORAL_ADDRESS', 'the worker needs a Temporal server');
   const temporalOptions = temporalConnectionOptionsOrExit(config.temporal, address);
-  installTemporalRuntime();
+  installTemporalRuntime({ logger, metricsBind: config.metrics.temporalBind });
   await runMigrations(databaseUrl, logger);
   const db = createPool(databaseUrl, config.dbPoolSize);
   const clientConnection = await connectTemporalClient(temporalOptions);
@@ -172,11 +221,15 @@ async function main(): Promise<void> {
   if (registered.length) logger.info({ event: 'temporal.search_attributes_registered', names: registered });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const connection = await connectTemporalWorker(temporalOptions);
+  const metrics = createMetrics();
+  // The worker runs no HTTP server of its own: its registry gets a listener when asked (not under npm start, whose
+  // API serves one registry for both).
+  const metricsServer = config.metrics.workerBind ? await serveMetrics(metrics, config.metrics.workerBind, logger) : undefined;
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: activityDepsFromConfig(config, { db, logger, temporal }),
+    deps: activityDepsFromConfig(config, { db, logger, temporal, metrics }),
     ...(config.temporal.workflowBundle ? { workflowBundle: { codePath: config.temporal.workflowBundle } } : {}),
     sendRatePerSecond: config.sendRatePerSecond,
     sweep: config.sweep,
@@ -187,8 +240,15 @@ async function main(): Promise<void> {
     // dropped from the list takes its links with it.
     logger.warn({ event: 'unsubscribe.keys_derived', advice: 'set AUTOPILOT_UNSUBSCRIBE_KEYS before dropping a secret key, or links signed under it stop working' });
   }
-  logger.info({ event: 'worker.started', taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
+  logger.info({
+    event: 'worker.started',
+    taskQueue: config.temporal.taskQueue,
+    namespace: config.temporal.namespace,
+    metrics: metricsServer?.url,
+    temporalMetrics: config.metrics.temporalBind,
+  });
   await workers.run();
+  await metricsServer?.close();
   await connection.close();
   await clientConnection.close();
   await db.end();

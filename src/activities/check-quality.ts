@@ -6,6 +6,7 @@ import type { Channel } from '../domain/channels';
 import { checkCompliance, checkSpam, runLocalGates, type GateResult } from '../domain/quality-gates';
 import type { OptOutScope } from '../domain/settings';
 import type { ActivityDeps } from './deps';
+import { activityLogger } from './logger';
 
 /**
  * Moderation through the configured moderator. An outage of a remote moderator is a failed gate, not an error:
@@ -25,7 +26,7 @@ async function moderate({ moderator, logger }: Pick<ActivityDeps, 'moderator' | 
  * stands now (on this channel, or on any channel of the same person).
  */
 export async function runGates(
-  deps: Pick<ActivityDeps, 'db' | 'moderator' | 'logger'>,
+  deps: Pick<ActivityDeps, 'db' | 'moderator' | 'logger' | 'metrics'>,
   input: { userId: string; contactId: string; channel: Channel; text: string; subject?: string; optOutScope?: OptOutScope },
 ): Promise<{ gates: GateResult[]; passed: boolean; optedOut: boolean }> {
   const optedOut = await isOptedOut(deps.db, input.userId, input.contactId, input.channel, input.optOutScope ?? 'channel');
@@ -34,6 +35,7 @@ export async function runGates(
     const onSubject = [await moderate(deps, input.subject), checkCompliance(input.subject), checkSpam(input.subject)];
     for (const g of onSubject) gates.push({ ...g, detail: `subject: ${g.detail ?? (g.passed ? 'ok' : g.reason)}` });
   }
+  for (const g of gates) if (!g.passed) deps.metrics.gateFailed(g.gate, input.channel);
   return { gates, passed: gates.every((g) => g.passed), optedOut };
 }
 
@@ -43,7 +45,7 @@ export async function runGates(
  * human today. Run again after an edit and right before sending.
  */
 export function createCheckQuality(deps: ActivityDeps) {
-  const { db, clock, channels } = deps;
+  const { db, clock, channels, logger } = deps;
   return async function checkQuality(input: {
     userId: string;
     contactId: string;
@@ -59,7 +61,7 @@ export function createCheckQuality(deps: ActivityDeps) {
       const event = await findEvent(db, input.userId, input.eventId);
       subject = replySubject((event?.metadata.email as { subject?: string } | undefined)?.subject);
     }
-    const checked = await runGates(deps, { ...input, subject });
+    const checked = await runGates({ ...deps, logger: activityLogger(logger, input) }, { ...input, subject });
     const autoRepliesToday = await countAutoRepliesToday(db, input.userId, clock.now());
     const connected = (await channels.get(input.channel)?.isConnected(input.userId)) ?? false;
     return { ...checked, autoRepliesToday, connected };

@@ -7,6 +7,7 @@ import { controlStop, resolveSettings, userLevelSettings } from '../domain/setti
 import { startAutopilot } from '../temporal/start';
 import { AutopilotContact, AutopilotUser } from '../workflows/search-attributes';
 import type { ActivityDeps } from './deps';
+import { activityLogger } from './logger';
 
 /**
  * The owner's controls for one reply as they stand now: whether it must stop (autopilot paused, channel off, auto
@@ -58,7 +59,7 @@ export function createNotifyControlsChanged({ temporal, logger }: ActivityDeps) 
       if (pending.length >= 20) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
-    logger.info({ event: 'controls.notified', userId: input.userId, contactId: input.contactId, change: input.change, notified });
+    activityLogger(logger, input).info({ event: 'controls.notified', contactId: input.contactId, change: input.change, notified });
     return { notified };
   };
 }

@@ -20,6 +20,7 @@ import type { Stage } from '../domain/stages';
 import { runGates } from './check-quality';
 import type { ActivityDeps } from './deps';
 import type { GeneratedReply } from './generate-reply';
+import { activityLogger } from './logger';
 import { planReplySend, type SendPlanResult } from './plan-send';
 
 type PlannedSend = Extract<SendPlanResult, { ok: true }>;
@@ -63,9 +64,10 @@ export function withDisclosure(text: string, line: string): string {
  * so concurrent replies never exceed `maxAutoRepliesPerDay`) and, for a reply that goes out by itself or waits for
  * one click, its send time and rate-limit slot.
  */
-export function createDecideReply(deps: ActivityDeps) {
-  const { db, clock, channels, policy, logger } = deps;
+export function createDecideReply(processDeps: ActivityDeps) {
   return async function decideReply(input: { userId: string; eventId: string; contactId: string; reply: GeneratedReply }): Promise<ReplyDecision> {
+    const deps = { ...processDeps, logger: activityLogger(processDeps.logger, input) };
+    const { db, clock, channels, policy, logger, metrics } = deps;
     const event = await findEvent(db, input.userId, input.eventId);
     const contact = await findContact(db, input.userId, input.contactId);
     if (!event || !contact) throw ApplicationFailure.nonRetryable(`message event ${input.eventId} or its contact does not exist`, 'EventNotFound');
@@ -99,6 +101,7 @@ export function createDecideReply(deps: ActivityDeps) {
     const connected = (await channels.get(event.channel)?.isConnected(input.userId)) ?? false;
     // Every price, discount, percentage and date must be one the user vouches for (their templates and facts).
     const claims = reply.modelError ? undefined : checkClaims(reply.text, await claimSources(db, input.userId, settings.templates, event.text));
+    if (claims && !claims.passed) metrics.gateFailed(claims.gate, event.channel);
 
     let route = decideRoute({
       mode: settings.mode,
@@ -137,7 +140,7 @@ export function createDecideReply(deps: ActivityDeps) {
       const allowance = await reserveAutoReply(db, { userId: input.userId, eventId: input.eventId, day, cap: user.maxAutoRepliesPerDay });
       autoTaken = allowance.reserved;
       if (!allowance.reserved) {
-        logger.info({ event: 'reply.daily_auto_limit', eventId: input.eventId, used: allowance.used, cap: user.maxAutoRepliesPerDay });
+        logger.info({ event: 'reply.daily_auto_limit', used: allowance.used, cap: user.maxAutoRepliesPerDay });
         route = { route: 'review', reason: 'daily_auto_limit', oneClick: true };
       }
     }

@@ -5,6 +5,7 @@ import type { ChannelRegistry } from '../channels/types';
 import type { RateLimits } from '../config';
 import type { Moderator } from '../model/moderation';
 import type { ReplyModel } from '../model/types';
+import type { Metrics } from '../metrics';
 
 export interface Clock {
   now(): Date;
@@ -27,7 +28,10 @@ export interface Policy {
 
 export interface ActivityDeps {
   db: Pool;
+  /** The process's logger; an activity logs through activityLogger(logger, input), which adds whose line it is. */
   logger: Logger;
+  /** The process's Prometheus registry (outcomes, sends, model latency, gate failures, deferrals). */
+  metrics: Metrics;
   clock: Clock;
   model: ReplyModel;
   moderator: Moderator;

@@ -8,6 +8,7 @@ import { firstNameOf, renderTemplate, type TemplateSet } from '../domain/templat
 import { ModelError } from '../model/types';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
+import { activityLogger } from './logger';
 
 export interface GeneratedReply {
   text: string;
@@ -31,14 +32,17 @@ export interface GeneratedReply {
  * experiment for the detected intent picks the variant here, once: the choice is in this activity's recorded
  * result, so a replay never draws again.
  */
-export function createGenerateReply({ db, model, random, logger, clock }: ActivityDeps) {
+export function createGenerateReply({ db, model, random, logger: processLogger, clock, metrics }: ActivityDeps) {
   return async function generateReply(input: { userId: string; eventId: string; templates: TemplateSet }): Promise<GeneratedReply> {
+    const logger = activityLogger(processLogger, input);
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event) throw ApplicationFailure.nonRetryable(`message event ${input.eventId} does not exist`, 'EventNotFound');
     const intent = detectIntent(event.text);
     const firstName = firstNameOf(event.contact.name);
 
     let generated: GeneratedReply;
+    const started = performance.now();
+    const elapsed = () => (performance.now() - started) / 1000;
     try {
       const reply = await withHeartbeat(() => model.generate({
         inboundText: event.text,
@@ -48,6 +52,7 @@ export function createGenerateReply({ db, model, random, logger, clock }: Activi
         intentHint: intent.intent,
         templates: input.templates,
       }));
+      metrics.modelCalled(model.name, elapsed());
       generated = {
         text: reply.reply,
         confidence: reply.confidence,
@@ -58,10 +63,11 @@ export function createGenerateReply({ db, model, random, logger, clock }: Activi
         model: model.name,
         ...(reply.issues?.length ? { issues: [...reply.issues] } : {}),
       };
-      if (generated.issues) logger.warn({ event: 'reply.model_output_repaired', eventId: input.eventId, issues: generated.issues, model: model.name });
+      if (generated.issues) logger.warn({ event: 'reply.model_output_repaired', issues: generated.issues, model: model.name });
     } catch (err) {
+      metrics.modelCalled(model.name, elapsed(), err instanceof ModelError ? err.reason : 'unexpected');
       if (err instanceof ModelError && !err.retryable) {
-        logger.warn({ event: 'reply.model_error', eventId: input.eventId, reason: err.reason, model: model.name });
+        logger.warn({ event: 'reply.model_error', reason: err.reason, model: model.name });
         return {
           text: '',
           confidence: 0,
@@ -94,7 +100,6 @@ export function createGenerateReply({ db, model, random, logger, clock }: Activi
     }
     logger.info({
       event: 'reply.generated',
-      eventId: input.eventId,
       model: model.name,
       intent: generated.intent,
       confidence: generated.confidence,

@@ -10,6 +10,7 @@ import type { GateResult } from '../domain/quality-gates';
 import { localDay, mostCommonHour, planSendTime, resolveZone, startOfNextLocalDay, type SendBasis, type SendingHours, type SendTiming } from '../domain/send-time';
 import type { ActivityDeps } from './deps';
 import type { GeneratedReply } from './generate-reply';
+import { activityLogger } from './logger';
 
 export type SendPlanResult =
   | {
@@ -51,7 +52,7 @@ export interface PlanInput {
  * as a new plan would be: inside the sending hours and the platform's window, counted on the right day.
  */
 export async function planReplySend(
-  { db, clock, random, policy, logger }: ActivityDeps,
+  { db, clock, random, policy, logger, metrics }: ActivityDeps,
   input: PlanInput,
   // What the caller has already read (decideReply), so it is not read again.
   known: { event?: EventRow; contact?: ContactRow; userTimezone?: string } = {},
@@ -85,7 +86,7 @@ export async function planReplySend(
       notBefore,
       humanApproved: input.humanApproved,
     });
-    for (const warning of plan.warnings) logger.warn({ event: 'send_time.warning', eventId: input.eventId, warning });
+    for (const warning of plan.warnings) logger.warn({ event: 'send_time.warning', warning });
     if (!plan.ok) return { ok: false, reason: 'outside_window', warnings: plan.warnings };
     const sendAt = exactAt && exactAt > plan.sendAt ? exactAt : plan.sendAt;
     exactAt = undefined;
@@ -104,11 +105,13 @@ export async function planReplySend(
       cooldownMs: limits.cooldownMs,
     });
     if ('cooldownUntil' in slot) {
+      metrics.sendDeferred(event.channel, 'cooldown');
       notBefore = slot.cooldownUntil;
       exactAt = slot.cooldownUntil;
       continue;
     }
     if (!slot.reserved) {
+      metrics.sendDeferred(event.channel, slot.full === 'user' ? 'user_day_full' : 'contact_day_full');
       deferredDays += 1;
       if (deferredDays > MAX_DAYS_AHEAD) break;
       notBefore = startOfNextLocalDay(sendAt, slot.full === 'user' ? userZone : plan.zone);
@@ -141,7 +144,7 @@ export async function planReplySend(
       subjectId: input.eventId,
       details: { sendAt: slot.sendAt.toISOString(), basis: plan.basis, zone: plan.zone, deferredDays, warnings: plan.warnings },
     });
-    logger.info({ event: 'reply.scheduled', eventId: input.eventId, sendAt: slot.sendAt.toISOString(), basis: plan.basis, deferredDays });
+    logger.info({ event: 'reply.scheduled', sendAt: slot.sendAt.toISOString(), basis: plan.basis, deferredDays });
     return {
       ok: true,
       sendAt: slot.sendAt.toISOString(),
@@ -158,6 +161,6 @@ export async function planReplySend(
 
 export function createPlanSend(deps: ActivityDeps) {
   return async function planSend(input: PlanInput): Promise<SendPlanResult> {
-    return planReplySend(deps, input);
+    return planReplySend({ ...deps, logger: activityLogger(deps.logger, input) }, input);
   };
 }

@@ -1,6 +1,7 @@
 import { personContactIds } from '../db/contacts';
 import type { AutopilotInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { activityLogger } from './logger';
 import { recordInboundMessage, type InboundRecord } from './record-inbound';
 import { cancelOlderReplies } from './supersede';
 
@@ -16,8 +17,9 @@ export interface PreparedReply extends InboundRecord {
  * anything else, and older unsent replies to the contact withdrawn — by this newer message (same channel), or by an
  * opt-out (every channel of the same person, unless the user's opt-out scope is the channel).
  */
-export function createPrepareReply(deps: ActivityDeps) {
+export function createPrepareReply(processDeps: ActivityDeps) {
   return async function prepareReply(input: AutopilotInput): Promise<PreparedReply> {
+    const deps = { ...processDeps, logger: activityLogger(processDeps.logger, input) };
     const inbound = { ...(await recordInboundMessage(deps, input)), draftLocally: deps.policy.localModel };
     if (inbound.optOut.optOut) {
       const contactIds =

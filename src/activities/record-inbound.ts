@@ -16,6 +16,7 @@ import {
 } from '../domain/settings';
 import type { AutopilotInput } from '../workflows/types';
 import type { ActivityDeps } from './deps';
+import { activityLogger } from './logger';
 
 export interface InboundRecord {
   contactId: string;
@@ -93,8 +94,6 @@ export async function recordInboundMessage(deps: ActivityDeps, input: AutopilotI
   const eligibility = checkEligibility(settings, event.channel);
   logger.info({
     event: 'inbound.recorded',
-    eventId: event.id,
-    userId: event.userId,
     contactId,
     channel: event.channel,
     optOut: optOut.optOut,
@@ -117,6 +116,6 @@ export async function recordInboundMessage(deps: ActivityDeps, input: AutopilotI
 /** The first pipeline's step 1 (workflows started before the prepareReply step); see recordInboundMessage. */
 export function createRecordInbound(deps: ActivityDeps) {
   return async function recordInbound(input: AutopilotInput): Promise<InboundRecord> {
-    return recordInboundMessage(deps, input);
+    return recordInboundMessage({ ...deps, logger: activityLogger(deps.logger, input) }, input);
   };
 }

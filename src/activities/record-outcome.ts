@@ -5,7 +5,9 @@ import { cancelJob, markJobFailed, setJobDecision } from '../db/jobs';
 import { releaseAutoReply, releaseSendSlot } from '../db/rate-limits';
 import type { Stage } from '../domain/stages';
 import { withTransaction } from '../db/transaction';
+import { reasonForLog } from '../metrics';
 import type { ActivityDeps } from './deps';
+import { activityLogger } from './logger';
 
 export interface OutcomeInput {
   eventId: string;
@@ -31,9 +33,9 @@ export interface OutcomeInput {
  * the job's decision, and the audit log. An unsent reply's job is cancelled (or failed), its rate-limit slot and its
  * place in the day's automatic replies given back. Idempotent: a retried attempt finds the stage already set and writes no second audit entry.
  */
-export function createRecordOutcome({ db, logger }: ActivityDeps) {
+export function createRecordOutcome({ db, logger, metrics }: ActivityDeps) {
   return async function recordOutcome(input: OutcomeInput): Promise<void> {
-    await withTransaction(db, async (client) => {
+    const changed = await withTransaction(db, async (client) => {
       const changed = await recordEventOutcome(client, input);
       if (input.decidedBy) await setJobDecision(client, input.userId, input.eventId, input.decidedBy, input.reason);
       if (input.stage === 'failed') await markJobFailed(client, input.userId, input.eventId, input.reason ?? 'failed');
@@ -49,11 +51,15 @@ export function createRecordOutcome({ db, logger }: ActivityDeps) {
           details: { reason: input.reason, confidence: input.reply?.confidence ?? null, ...(input.basis ?? {}) },
         });
       }
+      return changed;
     });
     if (input.stage !== 'sent') {
       await releaseSendSlot(db, input.userId, input.eventId);
       await releaseAutoReply(db, input.userId, input.eventId);
     }
-    logger.info({ event: 'event.outcome', eventId: input.eventId, stage: input.stage, reason: input.reason });
+    // Counted once: a retried attempt finds the stage already set.
+    if (changed) metrics.outcomeRecorded(input.stage, input.reason);
+    // The reason whole is in the audit log; a reviewer's own words (a skip reason) stay out of the logs.
+    activityLogger(logger, input).info({ event: 'event.outcome', stage: input.stage, reason: reasonForLog(input.reason) });
   };
 }

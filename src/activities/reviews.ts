@@ -5,6 +5,7 @@ import { findEvent, setEventStage } from '../db/events';
 import { closeReview, openReview, type ReviewDraft, type ReviewStatus } from '../db/reviews';
 import { withTransaction } from '../db/transaction';
 import type { ActivityDeps } from './deps';
+import { activityLogger } from './logger';
 
 /** Step 5: a review task a human can act on (GET /v1/reviews); the event's stage becomes awaiting_review. */
 export function createOpenReviewTask({ db, clock, logger }: ActivityDeps) {
@@ -34,7 +35,7 @@ export function createOpenReviewTask({ db, clock, logger }: ActivityDeps) {
       });
       return opened;
     });
-    logger.info({ event: 'review.opened', reviewId: review.id, eventId: draft.eventId, reason: draft.reason });
+    activityLogger(logger, draft).info({ event: 'review.opened', reviewId: review.id, reason: draft.reason, kind: draft.kind ?? 'review' });
     return { reviewId: review.id, deadline: review.deadline.toISOString() };
   };
 }

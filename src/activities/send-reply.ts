@@ -10,8 +10,10 @@ import { NonRetryableSendError, RateLimitedSendError, RetryableSendError, SendOu
 import { sendFailureType } from '../domain/send-errors';
 import { controlStop, resolveSettings, userLevelSettings } from '../domain/settings';
 import type { Channel } from '../domain/channels';
+import type { SendResult } from '../metrics';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
+import { activityLogger } from './logger';
 
 export interface SendOutcome {
   providerMessageId: string;
@@ -43,7 +45,7 @@ async function claimUnderControls(
  * A person says the reply reached the lead: sent by hand (LinkedIn) or, after an uncertain send, confirmed as
  * delivered. The job is recorded sent, as the send activity would, with a provider id that says how.
  */
-export function createRecordManualSend({ db, clock }: ActivityDeps) {
+export function createRecordManualSend({ db, clock, metrics }: ActivityDeps) {
   return async function recordManualSend(input: {
     userId: string;
     eventId: string;
@@ -71,6 +73,7 @@ export function createRecordManualSend({ db, clock }: ActivityDeps) {
         action: confirmed ? 'reply.confirmed_sent' : 'reply.sent_by_hand',
       }),
     );
+    metrics.sendAttempted(event.channel, confirmed ? 'confirmed_sent' : 'sent_by_hand');
     return { providerMessageId, sandbox: false, adapter: 'manual', alreadySent: false };
   };
 }
@@ -93,12 +96,15 @@ export function createSendReply(deps: ActivityDeps) {
 }
 
 async function sendOnce(
-  { db, channels, clock, logger }: ActivityDeps,
+  { db, channels, clock, logger: processLogger, metrics }: ActivityDeps,
   input: { userId: string; eventId: string; text: string; humanApproved: boolean },
 ): Promise<SendOutcome> {
   {
+    const logger = activityLogger(processLogger, input);
     const event = await findEvent(db, input.userId, input.eventId);
     if (!event || !event.contactId) throw ApplicationFailure.nonRetryable('event or contact missing', 'JobNotSendable');
+    // Each attempt counted once, by how it ended (a rate-limited attempt that Temporal retries counts again).
+    const counted = (result: SendResult, reason?: string) => metrics.sendAttempted(event.channel, result, reason);
     const claimed = await claimUnderControls(db, {
       userId: input.userId,
       eventId: input.eventId,
@@ -107,22 +113,34 @@ async function sendOnce(
       decidedByAutopilot: !input.humanApproved,
     });
     if ('stop' in claimed) {
-      logger.info({ event: 'reply.stopped_before_send', eventId: input.eventId, reason: claimed.stop });
+      counted('stopped');
+      logger.info({ event: 'reply.stopped_before_send', reason: claimed.stop });
       throw ApplicationFailure.create({ type: 'ReplyStopped', message: `stopped before sending: ${claimed.stop}`, nonRetryable: true, details: [claimed.stop] });
     }
     const job = claimed.job;
-    if (!job) throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
+    if (!job) {
+      counted('not_sendable');
+      throw ApplicationFailure.nonRetryable(`no job for event ${input.eventId}`, 'JobNotSendable');
+    }
     const adapter = channels.get(event.channel);
-    if (!adapter) throw ApplicationFailure.nonRetryable(`channel ${event.channel} is not connected`, 'ChannelNotConnected');
+    if (!adapter) {
+      counted('not_sendable', 'channel_not_connected');
+      throw ApplicationFailure.nonRetryable(`channel ${event.channel} is not connected`, 'ChannelNotConnected');
+    }
     if (job.status === 'sent' && job.providerMessageId) {
+      counted('already_sent');
       return { providerMessageId: job.providerMessageId, sandbox: job.sandbox, adapter: adapter.name, alreadySent: true };
     }
-    if (job.status !== 'sending') throw ApplicationFailure.nonRetryable(`job is ${job.status}`, 'JobNotSendable');
+    if (job.status !== 'sending') {
+      counted('not_sendable');
+      throw ApplicationFailure.nonRetryable(`job is ${job.status}`, 'JobNotSendable');
+    }
     if (job.interruptedSend && !(await sendsIdempotently(adapter, input.userId))) {
       // An earlier attempt stopped mid-send (a crash): the platform may have the message already and offers no
       // idempotency key, so a person checks before it goes again — never a second message by accident.
       const message = 'an earlier send attempt was cut off; it may have been delivered';
       await recordJobError(db, job.id, `send_uncertain: ${message}`);
+      counted('uncertain', 'interrupted');
       throw ApplicationFailure.create({ type: 'SendUncertain', message, nonRetryable: true });
     }
 
@@ -144,6 +162,7 @@ async function sendOnce(
       result = await adapter.send(reply, adapter.prepare(reply));
     } catch (err) {
       await recordJobError(db, job.id, (err as Error).message);
+      counted(...sendResultOf(err));
       if (err instanceof NonRetryableSendError) {
         throw ApplicationFailure.create({ message: err.message, type: sendFailureType(err.reason), nonRetryable: true, details: [err.reason] });
       }
@@ -169,7 +188,17 @@ async function sendOnce(
         action: 'reply.sent',
       }),
     );
-    logger.info({ event: 'reply.sent', eventId: input.eventId, jobId: job.id, adapter: adapter.name, sandbox: result.sandbox });
+    counted('sent');
+    logger.info({ event: 'reply.sent', jobId: job.id, channel: event.channel, adapter: adapter.name, sandbox: result.sandbox });
     return { providerMessageId: result.providerMessageId, sandbox: result.sandbox, adapter: adapter.name, alreadySent: false };
   }
+}
+
+/** How a transport's error ends the attempt, by what is certain about the message (channels/types.ts). */
+function sendResultOf(err: unknown): [SendResult, string?] {
+  if (err instanceof NonRetryableSendError) return ['rejected', err.reason];
+  if (err instanceof RateLimitedSendError) return ['rate_limited'];
+  if (err instanceof RetryableSendError) return ['not_sent'];
+  if (err instanceof SendOutcomeUnknownError) return ['uncertain', 'outcome_unknown'];
+  return ['error'];
 }

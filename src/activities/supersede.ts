@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { openRepliesTo } from '../db/events';
 import type { Channel } from '../domain/channels';
 import type { ActivityDeps } from './deps';
+import { activityLogger } from './logger';
 
 /**
  * Sends `cancel` to the workflows of older, unsent replies to these contacts (on one channel, or on any when
@@ -41,6 +42,6 @@ export function createSupersedeOlder(deps: ActivityDeps) {
     channel: Channel;
     reason: string;
   }): Promise<{ cancelled: string[]; newerEventId?: string }> {
-    return cancelOlderReplies(deps, { userId: input.userId, eventId: input.eventId, contactIds: [input.contactId], channel: input.channel, reason: input.reason });
+    return cancelOlderReplies({ ...deps, logger: activityLogger(deps.logger, input) }, { userId: input.userId, eventId: input.eventId, contactIds: [input.contactId], channel: input.channel, reason: input.reason });
   };
 }

@@ -25,6 +25,8 @@ import { events } from './events';
 import { channels } from './channels';
 import { experiments } from './experiments';
 import { health } from './health';
+import { metricsRoutes } from './metrics';
+import { observeRequests } from './observe';
 import { createRouter, SECURITY_SCHEMES } from './openapi';
 import { outbox } from './outbox';
 import { reviewPage } from './review-page';
@@ -64,9 +66,11 @@ export function createApp(deps: ApiDeps) {
   const app = createRouter();
   let document: object | undefined;
   app.use(provideDeps(deps));
+  app.use(observeRequests(deps));
   app.use('/webhooks/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge('the webhook body') }));
   app
     .route('/', health)
+    .route('/', metricsRoutes)
     .route('/', createReferenceRoutes(() => (document ??= describeApp(app))))
     .route('/webhooks', webhooks)
     .route('/unsubscribe', unsubscribe)

@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { SecretBox } from '../domain/secrets';
+import type { Metrics } from '../metrics';
 import type { WorkflowStarter } from '../temporal/starter';
 
 export interface ApiDeps {
@@ -11,7 +12,12 @@ export interface ApiDeps {
   taskQueue: string;
   /** Starts the workflows of accepted events off the request path. */
   starter: WorkflowStarter;
+  /** The process's logger; handlers get a child bound to the request id (`c.var.logger`, and `c.var.deps.logger`). */
   logger: Logger;
+  /** The process's Prometheus registry, served on GET /metrics. */
+  metrics: Metrics;
+  /** GET /metrics asks for `Authorization: Bearer <token>` when set (AUTOPILOT_METRICS_TOKEN). */
+  metricsToken?: string;
   /** The installation's AUTOPILOT_CONFIDENCE_THRESHOLD, shown beside a user's own. */
   confidenceThreshold: number;
   /** Seals channel credentials; absent without AUTOPILOT_SECRET_KEY (connections cannot be stored then). */
@@ -28,7 +34,15 @@ export interface ApiDeps {
 }
 
 export interface ApiEnv {
-  Variables: { deps: ApiDeps; userId: string; apiKeyId: string };
+  Variables: {
+    deps: ApiDeps;
+    userId: string;
+    apiKeyId: string;
+    /** The request's id: the caller's X-Request-Id when it is a usable one, else a new UUID (src/api/observe.ts). */
+    requestId: string;
+    /** The process's logger bound to the request id. */
+    logger: Logger;
+  };
 }
 
 export const provideDeps = (deps: ApiDeps) =>

@@ -22,7 +22,7 @@ export function errorBody(code: string, message: string, field?: string) {
   return { error: { code, message, ...(field ? { field } : {}) } };
 }
 
-/** The one place errors become responses. */
+/** The one place errors become responses. An unexpected error is logged with the request's id (observe.ts). */
 export function handleError(logger: Logger) {
   return (err: Error, c: Context) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.field), err.status);
@@ -32,7 +32,8 @@ export function handleError(logger: Logger) {
       if (err.status === 415) return c.json(errorBody('unsupported_media_type', 'send the body as application/json'), 415);
       return c.json(errorBody('bad_request', err.message), err.status);
     }
-    logger.error({ event: 'api.unhandled_error', err, path: c.req.path, method: c.req.method });
+    const log = (c.get('logger') as Logger | undefined) ?? logger;
+    log.error({ event: 'api.unhandled_error', err, path: c.req.path, method: c.req.method });
     return c.json(errorBody('internal_error', 'an internal error occurred'), 500);
   };
 }

@@ -24,6 +24,14 @@ export async function acceptInbound(deps: ApiDeps, userId: string, message: Norm
   });
   // A duplicate delivery starts it too: that heals a start lost between the first delivery and now.
   deps.starter.enqueue(stored.workflowId, { eventId: stored.id, userId, channel: message.channel });
-  deps.logger.info({ event: 'api.event_accepted', eventId: stored.id, channel: message.channel, duplicate: stored.duplicate });
+  deps.metrics.inboundAccepted(message.channel, stored.duplicate);
+  deps.logger.info({
+    event: 'api.event_accepted',
+    eventId: stored.id,
+    workflowId: stored.workflowId,
+    userId,
+    channel: message.channel,
+    duplicate: stored.duplicate,
+  });
   return { eventId: stored.id, workflowId: stored.workflowId, duplicate: stored.duplicate };
 }

@@ -39,6 +39,11 @@ export const SECURITY_SCHEMES = {
       '`sha256=` and the hex HMAC-SHA256 of the raw request body, keyed with the app secret (WHATSAPP_APP_SECRET or ' +
       'INSTAGRAM_APP_SECRET), as Meta signs webhook deliveries.',
   },
+  metricsToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'AUTOPILOT_METRICS_TOKEN, asked for by GET /metrics when it is set.',
+  },
   inboundMailBasic: {
     type: 'http',
     scheme: 'basic',

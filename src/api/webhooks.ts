@@ -34,6 +34,7 @@ async function signedJson(c: Context<ApiEnv>, platform: Meta): Promise<unknown> 
   if (!appSecret) throw new ApiError(503, 'webhook_not_configured', `${META_ENV[platform]}_APP_SECRET is not set, so deliveries cannot be verified`);
   const raw = Buffer.from(await c.req.arrayBuffer());
   if (!verifyMetaSignature(raw, c.req.header('x-hub-signature-256'), appSecret)) {
+    c.var.deps.metrics.webhookAuthFailed(platform);
     throw new ApiError(401, 'invalid_signature', 'X-Hub-Signature-256 does not match the body');
   }
   let payload: unknown;
@@ -322,6 +323,7 @@ export const webhooks = createRouter()
     const given = Buffer.from(password);
     const expected = Buffer.from(token);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      deps.metrics.webhookAuthFailed('email');
       c.header('WWW-Authenticate', 'Basic realm="autopilot-inbound-mail"');
       throw new ApiError(401, 'unauthorized', 'the inbound-mail webhook needs HTTP Basic auth with EMAIL_INBOUND_TOKEN');
     }

@@ -5,7 +5,8 @@ the code behind the check, and `ignored_auth` can prove the check by taking them
 - apiKey (every /v1 route): the fuzz user's API key as a Bearer token;
 - inboundMailBasic (POST /webhooks/email): HTTP Basic with EMAIL_INBOUND_TOKEN as the password;
 - metaSignature (POST /webhooks/whatsapp, /webhooks/instagram): X-Hub-Signature-256, the HMAC-SHA256 of the
-  exact bytes sent, keyed with the platform's app secret, as Meta signs deliveries.
+  exact bytes sent, keyed with the platform's app secret, as Meta signs deliveries;
+- metricsToken (GET /metrics): AUTOPILOT_METRICS_TOKEN as a Bearer token (the launcher sets one, so the check runs).
 The secrets come from the launcher (test/fuzz/serve.ts) through the environment.
 """
 
@@ -40,6 +41,8 @@ class OperationCredentials:
             return ("bearer", os.environ["FUZZ_API_KEY"])
         if method == "POST" and path == "/webhooks/email":
             return ("basic", os.environ["FUZZ_MAIL_TOKEN"])
+        if method == "GET" and path == "/metrics":
+            return ("bearer", os.environ["FUZZ_METRICS_TOKEN"])
         if method == "POST" and path in META_SECRETS:
             return ("meta", os.environ[META_SECRETS[path]])
         return None  # public routes

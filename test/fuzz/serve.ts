@@ -99,6 +99,7 @@ async function startSystem(stoppers: Stopper[], secrets: Record<string, string>)
     INSTAGRAM_APP_SECRET: secrets.instagramAppSecret,
     INSTAGRAM_VERIFY_TOKEN: secrets.verifyToken,
     EMAIL_INBOUND_TOKEN: secrets.mailToken,
+    AUTOPILOT_METRICS_TOKEN: secrets.metricsToken,
     TEMPORAL_TASK_QUEUE: 'autopilot-fuzz',
   });
   const db = createPool(pg.url);
@@ -253,6 +254,7 @@ async function main(): Promise<number> {
       instagramAppSecret: crypto.randomBytes(16).toString('hex'),
       verifyToken: crypto.randomBytes(12).toString('hex'),
       mailToken: crypto.randomBytes(16).toString('hex'),
+      metricsToken: crypto.randomBytes(16).toString('hex'),
     };
     const started = Date.now();
     const { url, apiKey, root } = await startSystem(stoppers, secrets);
@@ -264,6 +266,7 @@ async function main(): Promise<number> {
       {
         FUZZ_API_KEY: apiKey,
         FUZZ_MAIL_TOKEN: secrets.mailToken,
+        FUZZ_METRICS_TOKEN: secrets.metricsToken,
         FUZZ_VERIFY_TOKEN: secrets.verifyToken,
         FUZZ_WHATSAPP_APP_SECRET: secrets.whatsappAppSecret,
         FUZZ_INSTAGRAM_APP_SECRET: secrets.instagramAppSecret,

@@ -6,6 +6,7 @@ import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { runMigrations } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
 import { freePort, startTemporalDevServer } from '../../src/temporal/dev-server';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../src/temporal/runtime-logger';
 import type { TestServers } from './servers';
 
 /**
@@ -33,6 +34,7 @@ export default async function globalSetup(): Promise<void> {
   });
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} },
   });
   const bundlePath = path.join(root, 'workflow-bundle.js');

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import { Client } from '@temporalio/client';
 import { addApiKey, generateApiKey, upsertUser } from '../../src/db/users';
 import { createLogger } from '../../src/logger';
-import { apiDepsFromConfig, startApiServer } from '../../src/server';
+import type { Metrics } from '../../src/metrics';
+import { apiDepsFromConfig, apiMetrics, startApiServer } from '../../src/server';
 import type { ActivityDeps } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { connectTemporalClient, connectTemporalWorker, temporalConnectionOptions } from '../../src/temporal/connection';
@@ -21,9 +23,15 @@ export interface Stack {
   db: TestDatabase['pool'];
   temporal: Client;
   taskQueue: string;
+  /** The registry the API and the worker share (as under npm start). */
+  metrics: Metrics;
   user: TestUser;
   createUser(): Promise<TestUser>;
-  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null }): Promise<{ status: number; body: any }>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any }>;
   waitForStage(eventId: string, stage: string, key?: string): Promise<any>;
   close(): Promise<void>;
 }
@@ -37,21 +45,35 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Replace parts of the activities' dependencies (a clock set to a chosen moment, a crashing adapter…). */
   deps?: (deps: ActivityDeps) => Partial<ActivityDeps>;
+  /** Where the stack's logs go, at info (a test reads them); unset: TEST_LOG_LEVEL (default silent) on stdout. */
+  logDestination?: DestinationStream;
+}
+
+/** A JSON body parsed; anything else (the metrics' text) as it came. */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const servers = testServers();
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { component: 'test' });
-  installTemporalRuntime();
+  const logger = options.logDestination
+    ? createLogger('info', { component: 'test' }, options.logDestination)
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', { component: 'test' });
   // As under npm start, a channel without a connection records its replies in the sandbox outbox.
   const taskQueue = `test-${crypto.randomUUID()}`;
   const config = loadConfig({ AUTOPILOT_SANDBOX_FALLBACK: 'true', TEMPORAL_TASK_QUEUE: taskQueue, ...options.env });
+  installTemporalRuntime({ logger, metricsBind: config.metrics.temporalBind });
   // The production connections: the shared dev server, or what the env names (TEMPORAL_ADDRESS with TLS…).
   const temporalOptions = temporalConnectionOptions(config.temporal, config.temporal.address ?? servers.temporalAddress);
   const database = await createTestDatabase();
+  const metrics = apiMetrics(database.pool, logger);
   const clientConnection = await connectTemporalClient(temporalOptions);
   const temporal = new Client({ connection: clientConnection, namespace: 'default' });
-  const base = activityDepsFromConfig(config, { db: database.pool, logger, temporal });
+  const base = activityDepsFromConfig(config, { db: database.pool, logger, temporal, metrics });
   const workerConnection = await connectTemporalWorker(temporalOptions);
   const workers = await createWorkers({
     connection: workerConnection,
@@ -63,7 +85,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sweep: config.sweep,
   });
   const running = workers.run();
-  const api = await startApiServer(apiDepsFromConfig(config, { db: database.pool, temporal, logger }), '127.0.0.1', 0);
+  const api = await startApiServer(apiDepsFromConfig(config, { db: database.pool, temporal, logger, metrics }), '127.0.0.1', 0);
 
   const createUser = async (): Promise<TestUser> => {
     const id = await upsertUser(database.pool, { slug: `user-${crypto.randomUUID()}`, name: 'Test user' });
@@ -75,7 +97,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const request: Stack['request'] = async (method, path, options = {}) => {
     const key = options.key === undefined ? user.key : options.key;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (key !== null) headers.authorization = `Bearer ${key}`;
     let body: string | undefined;
     if (options.rawBody !== undefined || options.body !== undefined) {
@@ -84,7 +106,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     const response = await fetch(`${api.url}${path}`, { method, headers, body });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    return { status: response.status, body: text ? parsedOrText(text) : undefined };
   };
 
   return {
@@ -92,6 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     db: database.pool,
     temporal,
     taskQueue,
+    metrics,
     user,
     createUser,
     request,

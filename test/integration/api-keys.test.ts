@@ -8,6 +8,7 @@ import { provideDeps } from '../../src/api/deps';
 import { handleError } from '../../src/api/errors';
 import { createRouter } from '../../src/api/openapi';
 import { hashApiKey, revokeApiKey, upsertUser } from '../../src/db/users';
+import { createMetrics } from '../../src/metrics';
 import { createLogger } from '../../src/logger';
 import { WorkflowStarter } from '../../src/temporal/starter';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -27,7 +28,15 @@ afterAll(async () => stack?.close());
 
 function depsOn(db: ApiDeps['db']): ApiDeps {
   const logger = createLogger('silent');
-  return { db, temporal: stack.temporal, taskQueue: stack.taskQueue, starter: new WorkflowStarter(stack.temporal, stack.taskQueue, logger), logger, confidenceThreshold: 0.85 };
+  return {
+    db,
+    temporal: stack.temporal,
+    taskQueue: stack.taskQueue,
+    starter: new WorkflowStarter(stack.temporal, stack.taskQueue, logger),
+    logger,
+    metrics: createMetrics(),
+    confidenceThreshold: 0.85,
+  };
 }
 
 async function createKey(admin: TestUser, role: 'admin' | 'reviewer', name = `${role} key`) {

@@ -128,6 +128,11 @@ describe('npm start (src/dev.ts)', () => {
       const read = await api(first.api, first.key, 'GET', `/v1/events/${posted.body.eventId}`);
       return read.body.stage === 'awaiting_review' ? read : undefined;
     }, 'the event to reach stage awaiting_review');
+    // One process, one registry: the API's /metrics shows the worker's drafting as well as the API's intake.
+    const metrics = await (await fetch(`${first.api}/metrics`)).text();
+    expect(metrics).toContain('autopilot_inbound_events_total{channel="whatsapp",duplicate="false"} 1');
+    expect(metrics).toContain('autopilot_review_queue_depth{kind="review"} 1');
+    expect(metrics).toContain('autopilot_model_latency_seconds_count{model="template-engine",outcome="ok"} 1');
     const optOut = await api(first.api, first.key, 'POST', '/v1/events', { ...event, externalId: 'wamid.restart-2', contact: { handle: '+491702222222' }, text: 'STOP' });
 
     // SIGTERM to the launcher alone stops everything it started.

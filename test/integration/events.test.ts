@@ -1,6 +1,7 @@
 import { AutopilotChannel, AutopilotContact, AutopilotStage, AutopilotUser } from '../../src/workflows/search-attributes';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/logger';
+import { createMetrics } from '../../src/metrics';
 import { startApiServer } from '../../src/server';
 import { WorkflowStarter } from '../../src/temporal/starter';
 import { freePort } from '../../src/temporal/dev-server';
@@ -234,7 +235,11 @@ describe('health', () => {
     const deadDb = createPool(`postgres://nobody:nothing@127.0.0.1:${await freePort()}/none`);
     const logger = createLogger('silent');
     const starter = new WorkflowStarter(stack.temporal, stack.taskQueue, logger);
-    const api = await startApiServer({ db: deadDb, temporal: stack.temporal, taskQueue: stack.taskQueue, starter, logger, confidenceThreshold: 0.85 }, '127.0.0.1', 0);
+    const api = await startApiServer(
+      { db: deadDb, temporal: stack.temporal, taskQueue: stack.taskQueue, starter, logger, metrics: createMetrics(), confidenceThreshold: 0.85 },
+      '127.0.0.1',
+      0,
+    );
     try {
       for (const headers of [{}, { authorization: `Bearer ${stack.user.key}` }] as Record<string, string>[]) {
         const response = await fetch(`${api.url}/readyz`, { headers });

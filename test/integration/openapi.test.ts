@@ -4,6 +4,7 @@ import { chromium } from 'playwright-core';
 import { createApp } from '../../src/api/app';
 import { WorkflowStarter } from '../../src/temporal/starter';
 import { createLogger } from '../../src/logger';
+import { createMetrics } from '../../src/metrics';
 import { findOnPath } from '../../src/temporal/cli';
 import { startStack, type Stack } from '../helpers/stack';
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
   stack = await startStack();
   const logger = createLogger('silent');
   const starter = new WorkflowStarter(stack.temporal, stack.taskQueue, logger);
-  app = createApp({ db: stack.db, temporal: stack.temporal, taskQueue: stack.taskQueue, starter, logger, confidenceThreshold: 0.85 });
+  app = createApp({ db: stack.db, temporal: stack.temporal, taskQueue: stack.taskQueue, starter, logger, metrics: createMetrics(), confidenceThreshold: 0.85 });
   const response = await fetch(`${stack.url}/openapi.json`);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -141,6 +142,10 @@ describe('GET /openapi.json', () => {
         expect(operation.security).toEqual([{ metaSignature: [] }]);
       } else if (method === 'post' && route === '/webhooks/email') {
         expect(operation.security).toEqual([{ inboundMailBasic: [] }]);
+      } else if (route === '/metrics') {
+        // The metrics token when the operator sets one (AUTOPILOT_METRICS_TOKEN), else nothing.
+        expect(operation.security).toEqual([{ metricsToken: [] }, {}]);
+        expect(Object.keys(operation.responses)).toEqual(['200', '401']);
       } else {
         expect([key, operation.security]).toEqual([key, []]);
       }
@@ -149,6 +154,7 @@ describe('GET /openapi.json', () => {
       apiKey: { type: 'http', scheme: 'bearer' },
       metaSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256' },
       inboundMailBasic: { type: 'http', scheme: 'basic' },
+      metricsToken: { type: 'http', scheme: 'bearer' },
     });
   });
 
