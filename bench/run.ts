@@ -200,6 +200,8 @@ async function main(): Promise<void> {
       activities: ceilingActivities,
     });
     const ceilingRun = ceilingWorker.run();
+    const ceilingCpuPids = { bench: [process.pid], temporal: temporal.pid ? [temporal.pid] : [], postgres: pidsNamed('postgres') };
+    const ceilingCpuBefore = Object.fromEntries(Object.entries(ceilingCpuPids).map(([k, pids]) => [k, cpuMs(pids)]));
     const ceilingStart = performance.now();
     const ceilingHandles: Promise<unknown>[] = [];
     await postConcurrently(CEILING_N, CONCURRENCY, async (i) => {
@@ -208,6 +210,10 @@ async function main(): Promise<void> {
     });
     await Promise.all(ceilingHandles);
     const ceilingSeconds = (performance.now() - ceilingStart) / 1000;
+    // the ceiling's worker runs in this process: its CPU is the bench's
+    const ceilingCpuPerWorkflow = Object.fromEntries(
+      Object.entries(ceilingCpuPids).map(([k, pids]) => [k === 'bench' ? 'worker (in the bench process)' : k, round((cpuMs(pids) - ceilingCpuBefore[k]!) / CEILING_N)]),
+    );
     const ceilingPerSecond = CEILING_N / ceilingSeconds;
     ceilingWorker.shutdown();
     await ceilingRun;
@@ -347,7 +353,7 @@ async function main(): Promise<void> {
       at: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
       config: { events: N, concurrency: CONCURRENCY, steadyRps: STEADY_RPS, steadySeconds: STEADY_SECONDS, approvals: APPROVALS, ceilingWorkflows: CEILING_N, durability: DURABILITY },
-      ceiling: { workflowsPerSecond: round(ceilingPerSecond) },
+      ceiling: { workflowsPerSecond: round(ceilingPerSecond), cpuMsPerWorkflow: ceilingCpuPerWorkflow },
       drain: {
         repliesPerSecond: round(repliesPerSecond),
         secondsFor1000: round(1000 / repliesPerSecond),
@@ -403,7 +409,7 @@ function verdict(target: { max?: number; min?: number; label: string }, value: n
 interface BenchResult {
   machine: { cpus: number; node: string };
   config: { durability: string };
-  ceiling: { workflowsPerSecond: number };
+  ceiling: { workflowsPerSecond: number; cpuMsPerWorkflow: Record<string, number> };
   drain: { repliesPerSecond: number; secondsFor1000: number; ratioToCeiling: number };
   historyEventsPerMessage: { min: number; median: number; max: number };
   cpuMsPerMessage: Record<string, number>;
@@ -416,6 +422,7 @@ interface BenchResult {
 function printTable(r: BenchResult, verdicts: ReturnType<typeof verdict>[], reconciled: boolean): void {
   const rows: [string, string][] = [
     ['ceiling (no-op, 8 local activities)', `${r.ceiling.workflowsPerSecond} workflows/s`],
+    ['  its CPU ms per workflow', Object.entries(r.ceiling.cpuMsPerWorkflow).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['replies per second', `${r.drain.repliesPerSecond} (1000 in ${r.drain.secondsFor1000} s)`],
     ['ratio to the ceiling', `${r.drain.ratioToCeiling} ×`],
     ['history events per message', `min ${r.historyEventsPerMessage.min} / median ${r.historyEventsPerMessage.median} / max ${r.historyEventsPerMessage.max}`],
