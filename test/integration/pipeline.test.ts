@@ -44,9 +44,26 @@ async function post(stack: Stack, user: TestUser, event: Record<string, unknown>
 describe('the reply pipeline', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ env: { AUTOPILOT_ASAP_DELAY_SECONDS: '1', AUTOPILOT_COOLDOWN: '1s' } });
+    stack = await startStack({ env: { AUTOPILOT_ASAP_DELAY_SECONDS: '1', AUTOPILOT_COOLDOWN: '1s', AUTOPILOT_SEND_RATE_WHATSAPP: '7' } });
   });
   afterAll(async () => stack?.close());
+
+  it("sends on the channel's own task queue, whose pollers carry the platform's rate for the server to enforce", async () => {
+    const user = await stack.createUser();
+    await configure(stack, user, { mode: 'auto', ...FAST });
+    const { eventId, workflowId } = await post(stack, user, inbound());
+    await stack.waitForStage(eventId, 'sent', user.key);
+    const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!);
+    expect(scheduled.map((a) => [a.activityType?.name, a.taskQueue?.name])).toEqual([['sendReply', `${stack.taskQueue}-send-whatsapp`]]);
+    const queue = await stack.temporal.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: `${stack.taskQueue}-send-whatsapp` },
+      taskQueueType: 2, // activity
+    });
+    expect(queue.pollers.length).toBeGreaterThan(0);
+    expect(queue.pollers.map((p) => p.ratePerSecond)).toContain(7);
+  });
 
   it('sends a pricing question in auto mode without a human, once, with the template reply', async () => {
     const user = await stack.createUser();
