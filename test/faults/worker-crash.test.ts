@@ -168,7 +168,8 @@ describe('a worker killed before the send', () => {
 
   it('resumes a reply killed during the model call: the draft is asked for again and sent once', async () => {
     const user = await stack.createUser(AUTO_SETTINGS);
-    const reply = 'Hallo Erika, das Pro-Paket kostet 49 € pro Nutzer und Monat.';
+    // no price: a price the model writes must be one the user vouches for (the claims gate), and this user has no facts
+    const reply = 'Hallo Erika, gerne! Für wie viele Nutzer brauchen Sie das Pro-Paket?';
     openai.script([{ kind: 'hang' }, { kind: 'reply', reply, confidence: 0.96, detectedAction: 'pricing' }]);
     const chats = () => openai.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
     const env = { OPENAI_BASE_URL: openai.baseURL };
