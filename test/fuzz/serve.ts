@@ -16,7 +16,7 @@ import { loadConfig } from '../../src/config';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { addApiKey, generateApiKey, upsertUser } from '../../src/db/users';
+import { addApiKey, generateApiKey, listApiKeys, upsertUser } from '../../src/db/users';
 import { createLogger } from '../../src/logger';
 import { apiDepsFromConfig, startApiServer } from '../../src/server';
 import { freePort, startTemporalDevServer } from '../../src/temporal/dev-server';
@@ -131,7 +131,8 @@ async function startSystem(stoppers: Stopper[], secrets: Record<string, string>)
   const userId = await upsertUser(db, { slug: 'fuzz', name: 'Fuzz' });
   const apiKey = generateApiKey();
   await addApiKey(db, userId, apiKey, 'fuzz', 'admin');
-  return { url: api.url, apiKey, root };
+  const [key] = await listApiKeys(db, userId);
+  return { url: api.url, apiKey, apiKeyId: key!.id, root };
 }
 
 type Seeded = Record<'events' | 'reviews' | 'contacts' | 'experiments', string[]>;
@@ -257,7 +258,7 @@ async function main(): Promise<number> {
       metricsToken: crypto.randomBytes(16).toString('hex'),
     };
     const started = Date.now();
-    const { url, apiKey, root } = await startSystem(stoppers, secrets);
+    const { url, apiKey, apiKeyId, root } = await startSystem(stoppers, secrets);
     const seeded = await seed(url, apiKey);
     say(`API at ${url} (started and seeded in ${Math.round((Date.now() - started) / 1000)} s)`);
     return await runSchemathesis(
@@ -265,6 +266,7 @@ async function main(): Promise<number> {
       writeConfig(root, seeded),
       {
         FUZZ_API_KEY: apiKey,
+        FUZZ_API_KEY_ID: apiKeyId,
         FUZZ_MAIL_TOKEN: secrets.mailToken,
         FUZZ_METRICS_TOKEN: secrets.metricsToken,
         FUZZ_VERIFY_TOKEN: secrets.verifyToken,
