@@ -7,6 +7,12 @@ const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn',
 /** A message that is already an event name (`autopilot.finished`), as the workflow's own lines are. */
 const EVENT_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
 
+/**
+ * SDK warnings that describe how this worker is built on purpose: the send workers (`<queue>-send-<channel>`) run
+ * activities only, so the SDK's "no workflows" notice is information, not a problem an operator should chase.
+ */
+const EXPECTED_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
+
 /** The workflow bundle modules that add the eventId and userId to every workflow log line. */
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('./workflow-log-context')];
 
@@ -32,7 +38,7 @@ export class TemporalLogRouter implements SdkLogger {
 
   log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
     const target = (typeof meta.taskQueue === 'string' && this.byTaskQueue.get(meta.taskQueue)) || this.fallback;
-    const pinoLevel = PINO_LEVEL[level] ?? 'info';
+    const pinoLevel = level === 'WARN' && EXPECTED_WARNINGS.has(message) ? 'info' : (PINO_LEVEL[level] ?? 'info');
     // The SDK logs every activation at trace; skip building the line unless it is written.
     if (!target.isLevelEnabled(pinoLevel)) return;
     const { fields, msg } = sdkLine(message, meta);

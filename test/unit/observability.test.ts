@@ -1,7 +1,8 @@
+import pino from 'pino';
 import { ConfigError, loadConfig } from '../../src/config';
 import { requestIdFrom } from '../../src/api/observe';
 import { createMetrics, reasonCode, reasonForLog } from '../../src/metrics';
-import { sdkLine } from '../../src/temporal/runtime-logger';
+import { sdkLine, TemporalLogRouter } from '../../src/temporal/runtime-logger';
 
 describe('reason codes', () => {
   it.each([
@@ -108,6 +109,25 @@ describe('SDK log lines', () => {
     const { fields, msg } = sdkLine('Activity failed', { sdkComponent: 'worker', taskQueue: 'q', error, taskToken: 'AAAA' });
     expect(msg).toBe('Activity failed');
     expect(fields).toEqual({ event: 'temporal.worker', sdkComponent: 'worker', taskQueue: 'q', err: error });
+  });
+});
+
+describe('the SDK log router', () => {
+  function capture() {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    return { lines, router: new TemporalLogRouter(logger) };
+  }
+
+  it("writes the activity-only send workers' notice at info and every other warning at warn", () => {
+    const { lines, router } = capture();
+    router.warn('No workflows registered, not polling for workflow tasks', { sdkComponent: 'worker', taskQueue: 'q-send-email' });
+    router.warn('Activity failed', { sdkComponent: 'worker', taskQueue: 'q' });
+    router.debug('Activation', { sdkComponent: 'worker', taskQueue: 'q' });
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [30, 'No workflows registered, not polling for workflow tasks'],
+      [40, 'Activity failed'],
+    ]);
   });
 });
 
