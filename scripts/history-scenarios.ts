@@ -7,6 +7,7 @@ import type { Stage } from '../src/domain/stages';
 import { signMetaPayload } from '../src/domain/webhook-signature';
 import type { FakeGraph } from '../test/helpers/fake-graph';
 import type { FakeOpenAi } from '../test/helpers/fake-openai';
+import { whatsAppWebhook } from '../test/helpers/whatsapp-webhook';
 
 /** How long one step of a scenario may take (a stage reached, a workflow closed) before the scenario fails. */
 export const STEP_DEADLINE_MS = 60_000;
@@ -616,32 +617,18 @@ export class ScenarioRun {
 
   /** A signed WhatsApp Cloud API status webhook for a message of this scenario's number, as Meta delivers it. */
   async whatsAppStatus(status: { wamid: string; status: 'sent' | 'delivered' | 'read'; jobId?: string }): Promise<void> {
-    const payload = {
-      object: 'whatsapp_business_account',
-      entry: [
+    if (!this.phoneNumberId) throw new Error('whatsAppStatus needs connectWhatsApp() first');
+    const payload = whatsAppWebhook(this.phoneNumberId, {
+      statuses: [
         {
-          id: '102290129340398',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550783881', phone_number_id: this.phoneNumberId },
-                statuses: [
-                  {
-                    id: status.wamid,
-                    status: status.status,
-                    timestamp: String(Math.floor(Date.now() / 1000)),
-                    recipient_id: '491700000000',
-                    ...(status.jobId ? { biz_opaque_callback_data: status.jobId } : {}),
-                  },
-                ],
-              },
-            },
-          ],
+          id: status.wamid,
+          status: status.status,
+          timestamp: String(Math.floor(Date.now() / 1000)),
+          recipient_id: '491700000000',
+          ...(status.jobId ? { biz_opaque_callback_data: status.jobId } : {}),
         },
       ],
-    };
+    });
     const raw = JSON.stringify(payload);
     const response = await fetch(`${this.connection.url}/webhooks/whatsapp`, {
       method: 'POST',

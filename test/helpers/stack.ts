@@ -33,7 +33,22 @@ export interface Stack {
     options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> },
   ): Promise<{ status: number; body: any }>;
   waitForStage(eventId: string, stage: string, key?: string): Promise<any>;
+  /** `POST /v1/events` as `user`, which must answer 202: the stored event's ids. */
+  postEvent(user: TestUser, event: Record<string, unknown>): Promise<{ eventId: string; workflowId: string }>;
+  /** A `PUT` (settings, contact settings, facts…) as `user`, which must answer 200: the answer's body. */
+  put(user: TestUser, path: string, body: unknown): Promise<any>;
+  /** The send job of an event (id, status, attempts, last_error), or undefined before there is one. */
+  sendJob(eventId: string): Promise<SendJob | undefined>;
+  /** Waits until an attempt to send the event's reply has failed: the job with its last_error. */
+  waitForSendError(eventId: string): Promise<SendJob>;
   close(): Promise<void>;
+}
+
+export interface SendJob {
+  id: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
 }
 
 /**
@@ -109,6 +124,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return { status: response.status, body: text ? parsedOrText(text) : undefined };
   };
 
+  const sendJob: Stack['sendJob'] = async (eventId) =>
+    (await database.pool.query<SendJob>('SELECT id, status, attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1', [eventId])).rows[0];
+
   return {
     url: api.url,
     db: database.pool,
@@ -123,6 +141,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const { body } = await request('GET', `/v1/events/${eventId}`, { key });
         return body?.stage === stage ? body : undefined;
       }, `event ${eventId} to reach stage ${stage}`),
+    postEvent: async (user, event) => {
+      const response = await request('POST', '/v1/events', { body: event, key: user.key });
+      expect(response.status).toBe(202);
+      return response.body;
+    },
+    put: async (user, path, body) => {
+      const response = await request('PUT', path, { body, key: user.key });
+      expect(response.status).toBe(200);
+      return response.body;
+    },
+    sendJob,
+    waitForSendError: (eventId) =>
+      waitFor(async () => {
+        const job = await sendJob(eventId);
+        return job?.last_error ? job : undefined;
+      }, 'an attempt to send to fail'),
     close: async () => {
       await api.close();
       workers.shutdown();

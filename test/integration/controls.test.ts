@@ -29,17 +29,6 @@ function inbound(overrides: Record<string, unknown> = {}) {
 
 const FAST = { sendTiming: 'asap', sendingHours: { start: 0, end: 24 } };
 
-async function configure(stack: Stack, user: TestUser, settings: Record<string, unknown>) {
-  const response = await stack.request('PUT', '/v1/settings', { body: settings, key: user.key });
-  expect(response.status).toBe(200);
-}
-
-async function post(stack: Stack, user: TestUser, event: Record<string, unknown> = inbound()) {
-  const response = await stack.request('POST', '/v1/events', { body: event, key: user.key });
-  expect(response.status).toBe(202);
-  return response.body as { eventId: string; workflowId: string };
-}
-
 /** Waits until every event has left the pipeline's moving stages, and returns the stages and reasons. */
 async function settled(stack: Stack, user: TestUser, eventIds: string[], resting = ['sent', 'awaiting_review', 'skipped', 'failed', 'cancelled']) {
   return waitFor(
@@ -61,9 +50,9 @@ describe('the daily cap on automatic replies', () => {
 
   it('lets exactly 2 of 5 auto-eligible replies go out with a cap of 2; the other 3 wait for a person', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', maxAutoRepliesPerDay: 2, ...FAST });
+    await stack.put(user, '/v1/settings', { mode: 'auto', maxAutoRepliesPerDay: 2, ...FAST });
     const posted = [];
-    for (let i = 0; i < 5; i++) posted.push(await post(stack, user));
+    for (let i = 0; i < 5; i++) posted.push(await stack.postEvent(user, inbound()));
     const reads = await settled(stack, user, posted.map((p) => p.eventId));
     expect(reads.filter((r) => r.stage === 'sent')).toHaveLength(2);
     const waiting = reads.filter((r) => r.stage === 'awaiting_review');
@@ -77,8 +66,8 @@ describe('the daily cap on automatic replies', () => {
 
   it('schedules exactly 10 of 50 concurrent auto-eligible replies against a cap of 10', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', maxAutoRepliesPerDay: 10, ...FAST });
-    const posted = await Promise.all(Array.from({ length: 50 }, () => post(stack, user)));
+    await stack.put(user, '/v1/settings', { mode: 'auto', maxAutoRepliesPerDay: 10, ...FAST });
+    const posted = await Promise.all(Array.from({ length: 50 }, () => stack.postEvent(user, inbound())));
     const reads = await settled(stack, user, posted.map((p) => p.eventId));
     expect(reads.filter((r) => r.stage === 'sent')).toHaveLength(10);
     expect(reads.filter((r) => r.stage === 'awaiting_review' && r.stageReason === 'daily_auto_limit')).toHaveLength(40);
@@ -92,12 +81,12 @@ describe('the daily cap on automatic replies', () => {
   it('gives the place back when an automatic reply is cancelled before it goes out', async () => {
     const user = await stack.createUser();
     // best_time: the reply waits for the channel's hour, so it can be cancelled while scheduled
-    await configure(stack, user, { mode: 'auto', maxAutoRepliesPerDay: 1, sendTiming: 'best_time', sendingHours: { start: 0, end: 24 } });
-    const first = await post(stack, user);
+    await stack.put(user, '/v1/settings', { mode: 'auto', maxAutoRepliesPerDay: 1, sendTiming: 'best_time', sendingHours: { start: 0, end: 24 } });
+    const first = await stack.postEvent(user, inbound());
     await stack.waitForStage(first.eventId, 'scheduled', user.key);
     await stack.temporal.workflow.getHandle(first.workflowId).signal('cancel', { reason: 'changed my mind' });
     expect((await stack.waitForStage(first.eventId, 'cancelled', user.key)).stageReason).toBe('changed my mind');
-    const second = await post(stack, user);
+    const second = await stack.postEvent(user, inbound());
     await stack.waitForStage(second.eventId, 'scheduled', user.key);
     await stack.temporal.workflow.getHandle(second.workflowId).signal('cancel', { reason: 'test done' });
   });
@@ -134,9 +123,9 @@ describe('failures end with an outcome', () => {
 
   it('records a send refused for good as failed with the error type, gives the slots back, and is found by the stage filter', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
     const address = `refused${counter}@example.org`;
-    const { eventId, workflowId } = await post(stack, user, inbound({ channel: 'email', contact: { handle: address }, metadata: authenticatedSender(address) }));
+    const { eventId, workflowId } = await stack.postEvent(user, inbound({ channel: 'email', contact: { handle: address }, metadata: authenticatedSender(address) }));
     const failed = await stack.waitForStage(eventId, 'failed', user.key);
     expect(failed.stageReason).toBe('send_failed:NonRetryableSendError');
     const { rows } = await stack.db.query(
@@ -156,9 +145,9 @@ describe('failures end with an outcome', () => {
 
   it('records a reply that finds no send slot in 14 days as failed, naming the step and the error', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
     // LinkedIn allows no reply a day here (AUTOPILOT_LIMIT_LINKEDIN_PER_DAY=0) and has no 24-hour window to end the search first
-    const { eventId } = await post(stack, user, inbound({ channel: 'linkedin', contact: { handle: `urn:li:person:lead${counter}` } }));
+    const { eventId } = await stack.postEvent(user, inbound({ channel: 'linkedin', contact: { handle: `urn:li:person:lead${counter}` } }));
     const failed = await stack.waitForStage(eventId, 'failed', user.key);
     expect(failed.stageReason).toBe('decide_failed:NoSendSlot');
     const { rows } = await stack.db.query(`SELECT count(*)::int AS n FROM auto_reply_reservations WHERE message_event_id = $1 AND released_at IS NULL`, [
@@ -169,10 +158,10 @@ describe('failures end with an outcome', () => {
 
   it('sends the reply to a person when moderation is down, instead of failing', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
     moderation.down = true;
     try {
-      const { eventId } = await post(stack, user);
+      const { eventId } = await stack.postEvent(user, inbound());
       const waiting = await stack.waitForStage(eventId, 'awaiting_review', user.key);
       expect(waiting.stageReason).toBe('gate_failed:moderation_unavailable');
       expect((await stack.request('GET', '/v1/outbox', { key: user.key })).body.messages).toEqual([]);
@@ -183,7 +172,7 @@ describe('failures end with an outcome', () => {
 
   it('starts the workflow of an event stored but never started (a crash between the insert and the start)', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
     const externalId = `wamid.forgotten-${crypto.randomUUID()}`;
     const stored = await insertInboundEvent(stack.db, {
       userId: user.id,
@@ -213,10 +202,10 @@ describe('a late one-click approval', () => {
 
   it('re-plans inside the sending hours and counts the reply on its new day', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'one_click', sendTiming: 'asap', sendingHours: { start: 8, end: 20 } });
+    await stack.put(user, '/v1/settings', { mode: 'one_click', sendTiming: 'asap', sendingHours: { start: 8, end: 20 } });
     setClockTo('2026-12-01T19:58:00');
     const address = `late${counter}@example.de`;
-    const { eventId } = await post(stack, user, inbound({ channel: 'email', contact: { handle: address, timezone: 'Europe/Berlin' }, metadata: authenticatedSender(address) }));
+    const { eventId } = await stack.postEvent(user, inbound({ channel: 'email', contact: { handle: address, timezone: 'Europe/Berlin' }, metadata: authenticatedSender(address) }));
     const waiting = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     const review = (await stack.request('GET', `/v1/reviews/${waiting.review.id}`, { key: user.key })).body;
     expect(DateTime.fromISO(review.plannedSendAt).setZone('Europe/Berlin').toISODate()).toBe('2026-12-01');

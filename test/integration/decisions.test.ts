@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { startStack, type Stack, type TestUser } from '../helpers/stack';
+import { startStack, type Stack } from '../helpers/stack';
 import { startFakeOpenAi, type FakeOpenAi } from '../helpers/fake-openai';
 import { authenticatedSender } from '../helpers/mail-auth';
 import { waitFor } from '../helpers/wait';
@@ -21,18 +21,6 @@ function whatsapp(text: string, handle = `+49 174 ${5000000 + ++counter}`) {
   return { channel: 'whatsapp', externalId: `wamid.decisions-${crypto.randomUUID()}`, contact: { handle, name: 'Erika Mustermann', timezone: 'Europe/Berlin' }, text };
 }
 
-async function put(user: TestUser, path: string, body: unknown) {
-  const response = await stack.request('PUT', path, { key: user.key, body });
-  expect(response.status).toBe(200);
-  return response.body;
-}
-
-async function post(user: TestUser, event: Record<string, unknown>) {
-  const response = await stack.request('POST', '/v1/events', { body: event, key: user.key });
-  expect(response.status).toBe(202);
-  return response.body as { eventId: string; workflowId: string };
-}
-
 async function inBatches<T, R>(items: T[], size: number, run: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(run))));
@@ -43,7 +31,7 @@ const FAST = { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 
 
 it('names the variant converting 45 % the winner over one converting 8 %, with its chance to win and expected loss, and counts STOPs as opt-outs', async () => {
   const user = await stack.createUser();
-  await put(user, '/v1/settings', FAST);
+  await stack.put(user, '/v1/settings', FAST);
   const created = await stack.request('POST', '/v1/experiments', {
     key: user.key,
     body: {
@@ -62,7 +50,7 @@ it('names the variant converting 45 % the winner over one converting 8 %, with i
   const experimentId = created.body.id;
 
   const leads = Array.from({ length: 160 }, () => whatsapp('Hallo, was kostet das Pro-Paket?'));
-  const posted = await inBatches(leads, 16, (lead) => post(user, lead));
+  const posted = await inBatches(leads, 16, (lead) => stack.postEvent(user, lead));
   const sent = await inBatches(posted, 16, async ({ eventId }) => ({ eventId, read: await stack.waitForStage(eventId, 'sent', user.key) }));
   const byVariant = (id: string) => sent.filter((s) => s.read.reply.variantId === id);
   const a = byVariant('A');
@@ -79,7 +67,7 @@ it('names the variant converting 45 % the winner over one converting 8 %, with i
   const stops = b.slice(-3);
   for (const s of stops) {
     const lead = leads.find((l) => l.externalId === s.read.externalId)!;
-    await stack.waitForStage((await post(user, whatsapp('STOP', lead.contact.handle))).eventId, 'opted_out', user.key);
+    await stack.waitForStage((await stack.postEvent(user, whatsapp('STOP', lead.contact.handle))).eventId, 'opted_out', user.key);
   }
 
   const experiment = await waitFor(async () => {
@@ -98,13 +86,13 @@ it('names the variant converting 45 % the winner over one converting 8 %, with i
   expect(experiment.srm.ok).toBe(true);
 
   // once declared, every reply gets the winner
-  const after = await post(user, whatsapp('Was kostet das Basis-Paket?'));
+  const after = await stack.postEvent(user, whatsapp('Was kostet das Basis-Paket?'));
   expect((await stack.waitForStage(after.eventId, 'sent', user.key)).reply.variantId).toBe('A');
 });
 
 it('pauses a variant whose opt-outs are credibly higher than the first variant\'s, with the reason', async () => {
   const user = await stack.createUser();
-  await put(user, '/v1/settings', FAST);
+  await stack.put(user, '/v1/settings', FAST);
   const created = await stack.request('POST', '/v1/experiments', {
     key: user.key,
     body: {
@@ -119,14 +107,14 @@ it('pauses a variant whose opt-outs are credibly higher than the first variant\'
   });
   const experimentId = created.body.id;
   const leads = Array.from({ length: 40 }, () => whatsapp('Hallo, was kostet das Pro-Paket?'));
-  const sent = await inBatches(await inBatches(leads, 10, (lead) => post(user, lead)), 10, async ({ eventId }) => stack.waitForStage(eventId, 'sent', user.key));
+  const sent = await inBatches(await inBatches(leads, 10, (lead) => stack.postEvent(user, lead)), 10, async ({ eventId }) => stack.waitForStage(eventId, 'sent', user.key));
   const pushy = sent.filter((s) => s.reply.variantId === 'pushy');
   expect(pushy.length).toBeGreaterThanOrEqual(10);
   // pushy's leads opt out one after another; the guardrail looks after each opt-out
   let stopped = 0;
   for (const s of pushy.slice(0, 8)) {
     const lead = leads.find((l) => l.externalId === s.externalId)!;
-    await stack.waitForStage((await post(user, whatsapp('STOP', lead.contact.handle))).eventId, 'opted_out', user.key);
+    await stack.waitForStage((await stack.postEvent(user, whatsapp('STOP', lead.contact.handle))).eventId, 'opted_out', user.key);
     stopped += 1;
     const e = (await stack.request('GET', `/v1/experiments/${experimentId}`, { key: user.key })).body;
     if (e.results[1].paused) break;
@@ -140,23 +128,23 @@ it('pauses a variant whose opt-outs are credibly higher than the first variant\'
   expect(paused).toMatchObject({ optedOut: stopped, weight: 0 });
   expect(calm.weight).toBe(1);
   // the next replies all get the calm variant
-  const next = await post(user, whatsapp('Was kostet das Basis-Paket?'));
+  const next = await stack.postEvent(user, whatsapp('Was kostet das Basis-Paket?'));
   expect((await stack.waitForStage(next.eventId, 'sent', user.key)).reply.variantId).toBe('calm');
 });
 
 describe('autonomy earned per intent and channel', () => {
   it('shows unedited-approval rates with their Wilson bound, and with a learned threshold sends by itself only where it was earned', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', { ...FAST, mode: 'assist' });
+    await stack.put(user, '/v1/settings', { ...FAST, mode: 'assist' });
     const pricing = await inBatches(
       Array.from({ length: 36 }, () => whatsapp('Hallo, was kostet das Pro-Paket?')),
       12,
-      (lead) => post(user, lead),
+      (lead) => stack.postEvent(user, lead),
     );
     const meetings = await inBatches(
       Array.from({ length: 4 }, () => whatsapp('Können wir diese Woche telefonieren?')),
       4,
-      (lead) => post(user, lead),
+      (lead) => stack.postEvent(user, lead),
     );
     await inBatches(pricing, 12, async ({ eventId }) => {
       const review = (await stack.waitForStage(eventId, 'awaiting_review', user.key)).review;
@@ -173,10 +161,10 @@ describe('autonomy earned per intent and channel', () => {
     expect(pair('pricing').lowerBound).toBeCloseTo(36 / (36 + 1.959964 ** 2), 4);
     expect(pair('meeting_request')).toMatchObject({ approvedUnedited: 0, edited: 4, rate: 0, lowerBound: 0, autonomous: false });
 
-    await put(user, '/v1/settings', { mode: 'auto', confidenceThreshold: 'learned' });
-    const earned = await post(user, whatsapp('Was kostet das Pro-Paket für 12 Nutzer?'));
+    await stack.put(user, '/v1/settings', { mode: 'auto', confidenceThreshold: 'learned' });
+    const earned = await stack.postEvent(user, whatsapp('Was kostet das Pro-Paket für 12 Nutzer?'));
     expect((await stack.waitForStage(earned.eventId, 'sent', user.key)).reply.decidedBy).toBe('autopilot');
-    const notEarned = await post(user, whatsapp('Können wir nächste Woche einen Termin machen?'));
+    const notEarned = await stack.postEvent(user, whatsapp('Können wir nächste Woche einen Termin machen?'));
     expect((await stack.waitForStage(notEarned.eventId, 'awaiting_review', user.key)).stageReason).toBe('autonomy_not_earned');
   });
 });
@@ -219,11 +207,11 @@ describe('claims', () => {
 it('adds the AI-disclosure line to automatic replies on the channels chosen, and nowhere else', async () => {
   const user = await stack.createUser();
   const line = 'Diese Antwort wurde mit KI-Unterstützung verfasst.';
-  await put(user, '/v1/settings', { ...FAST, disclosure: { text: line, channels: ['whatsapp'] } });
-  const onWhatsapp = await post(user, whatsapp('Was kostet das Pro-Paket?'));
+  await stack.put(user, '/v1/settings', { ...FAST, disclosure: { text: line, channels: ['whatsapp'] } });
+  const onWhatsapp = await stack.postEvent(user, whatsapp('Was kostet das Pro-Paket?'));
   expect((await stack.waitForStage(onWhatsapp.eventId, 'sent', user.key)).reply.text).toMatch(new RegExp(`\\n\\n${line}$`));
   const address = `disclosure${++counter}@kunde.example.org`;
-  const onEmail = await post(user, {
+  const onEmail = await stack.postEvent(user, {
     channel: 'email',
     externalId: `<${crypto.randomUUID()}@kunde.example.org>`,
     contact: { handle: address },

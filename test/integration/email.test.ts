@@ -238,7 +238,6 @@ it('sends a reply the mail server refuses for the recipient to failure, not to r
 });
 
 describe('a send whose outcome the mail server leaves open', () => {
-  const jobOf = async (eventId: string) => (await stack.db.query(`SELECT attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1`, [eventId])).rows[0];
 
   it('goes to review as send_uncertain when the server takes the whole message and drops the connection before its reply, after exactly one DATA', async () => {
     dataAnswers = ['drop'];
@@ -248,7 +247,7 @@ describe('a send whose outcome the mail server leaves open', () => {
     expect(read.stageReason).toBe('send_uncertain');
     expect(dataFor(inbound.FromFull.Email)).toBe(1);
     expect(caught.filter((c) => c.envelope.to.includes(inbound.FromFull.Email))).toHaveLength(0);
-    expect(await jobOf(delivered.body.eventId)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the mail/) });
+    expect(await stack.sendJob(delivered.body.eventId)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the mail/) });
   });
 
   it('retries a send the server deferred with 451 before the data, and then sends it once', async () => {
@@ -258,7 +257,7 @@ describe('a send whose outcome the mail server leaves open', () => {
     await stack.waitForStage(delivered.body.eventId, 'sent', user.key);
     expect(dataFor(inbound.FromFull.Email)).toBe(1);
     expect(caught.filter((c) => c.envelope.to.includes(inbound.FromFull.Email))).toHaveLength(1);
-    expect((await jobOf(delivered.body.eventId)).attempts).toBe(2);
+    expect((await stack.sendJob(delivered.body.eventId))!.attempts).toBe(2);
   });
 
   it('retries a send whose connection was refused, and sends it once the server is reachable', async () => {
@@ -269,10 +268,7 @@ describe('a send whose outcome the mail server leaves open', () => {
     let eventId: string;
     try {
       eventId = (await deliver(inbound)).body.eventId;
-      const refused = await waitFor(async () => {
-        const job = await jobOf(eventId);
-        return job?.last_error ? job : undefined;
-      }, 'the first attempt to be refused');
+      const refused = await stack.waitForSendError(eventId);
       expect(refused.last_error).toMatch(/ECONNREFUSED/);
     } finally {
       expect((await connect(smtpPort)).status).toBe(200);

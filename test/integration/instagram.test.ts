@@ -207,7 +207,6 @@ describe('the Instagram webhook and the whole way through', () => {
   });
 
   const autoAsap = () => stack.request('PUT', '/v1/settings', { key: user.key, body: { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } } });
-  const jobOf = async (eventId: string) => (await stack.db.query(`SELECT id, attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1`, [eventId])).rows[0];
   async function pricingQuestion() {
     const m = message('How much does the pro plan cost?');
     expect((await deliver(payload([m]))).body.accepted).toBe(1);
@@ -226,7 +225,7 @@ describe('the Instagram webhook and the whole way through', () => {
     const read = await stack.waitForStage(event.id, 'awaiting_review', user.key);
     expect(read.stageReason).toBe('send_uncertain');
     expect(graph.requests).toHaveLength(1);
-    expect(await jobOf(event.id)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the message/) });
+    expect(await stack.sendJob(event.id)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the message/) });
   });
 
   it('retries a rate-limited send after its Retry-After and then sends it once', async () => {
@@ -236,7 +235,7 @@ describe('the Instagram webhook and the whole way through', () => {
     const sent = await stack.waitForStage(event.id, 'sent', user.key);
     expect(sent.reply).toMatchObject({ providerMessageId: 'aWdfIGAFTERLIMIT', sandbox: false });
     expect(graph.requests).toHaveLength(2);
-    expect((await jobOf(event.id)).attempts).toBe(2);
+    expect((await stack.sendJob(event.id))!.attempts).toBe(2);
   });
 
   it('retries a send whose connection was refused, and sends it once Instagram listens again', async () => {
@@ -246,10 +245,7 @@ describe('the Instagram webhook and the whole way through', () => {
     let event: { id: string };
     try {
       event = await pricingQuestion();
-      const refused = await waitFor(async () => {
-        const job = await jobOf(event.id);
-        return job?.last_error ? job : undefined;
-      }, 'the first attempt to be refused');
+      const refused = await stack.waitForSendError(event.id);
       expect(refused.last_error).toMatch(/ECONNREFUSED/);
     } finally {
       await graph.accept();

@@ -9,7 +9,6 @@ import { createLogger } from '../../src/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { outcomeOf } from '../helpers/send-outcome';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
-import { waitFor } from '../helpers/wait';
 
 /**
  * LinkedIn partner mode against a local server answering as LinkedIn's Messages API (POST /rest/messages,
@@ -223,7 +222,6 @@ describe('partner mode the whole way through', () => {
   let user: TestUser;
   let counter = 0;
   const posts = () => requests.filter((r) => r.path === '/rest/messages');
-  const jobOf = async (eventId: string) => (await stack.db.query(`SELECT id, attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1`, [eventId])).rows[0];
 
   beforeAll(async () => {
     stack = await startStack({
@@ -268,7 +266,7 @@ describe('partner mode the whole way through', () => {
     const read = await stack.waitForStage(event.id, 'awaiting_review', user.key);
     expect(read.stageReason).toBe('send_uncertain');
     expect(posts()).toHaveLength(1);
-    expect(await jobOf(event.id)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the message/) });
+    expect(await stack.sendJob(event.id)).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/may have the message/) });
   });
 
   it('retries a rate-limited send after its Retry-After and then sends it once', async () => {
@@ -278,7 +276,7 @@ describe('partner mode the whole way through', () => {
     expect(sent.reply.providerMessageId).toMatch(/^urn:li:message:/);
     expect(posts()).toHaveLength(2);
     expect(JSON.parse(posts()[1]!.body)).toEqual(JSON.parse(posts()[0]!.body));
-    expect((await jobOf(event.id)).attempts).toBe(2);
+    expect((await stack.sendJob(event.id))!.attempts).toBe(2);
   });
 
   it('retries a send whose connection was refused, and sends it once LinkedIn listens again', async () => {
@@ -286,10 +284,7 @@ describe('partner mode the whole way through', () => {
     let event: { id: string };
     try {
       event = await pricingQuestion();
-      const refused = await waitFor(async () => {
-        const job = await jobOf(event.id);
-        return job?.last_error ? job : undefined;
-      }, 'the first attempt to be refused');
+      const refused = await stack.waitForSendError(event.id);
       expect(refused.last_error).toMatch(/ECONNREFUSED/);
     } finally {
       await accept();

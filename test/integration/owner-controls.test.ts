@@ -32,18 +32,6 @@ function email(handle: string, extra: Record<string, unknown> = {}, text = 'Hall
   };
 }
 
-async function put(user: TestUser, path: string, body: unknown) {
-  const response = await stack.request('PUT', path, { key: user.key, body });
-  expect(response.status).toBe(200);
-  return response.body;
-}
-
-async function post(user: TestUser, event: Record<string, unknown>) {
-  const response = await stack.request('POST', '/v1/events', { body: event, key: user.key });
-  expect(response.status).toBe(202);
-  return response.body as { eventId: string; workflowId: string };
-}
-
 // best_time: a scheduled reply waits for the channel's hour, so there is time to stop it
 const SCHEDULED = { mode: 'auto', sendTiming: 'best_time', sendingHours: { start: 0, end: 24 } };
 const outbox = async (user: TestUser) => (await stack.request('GET', '/v1/outbox', { key: user.key })).body.messages as any[];
@@ -51,39 +39,39 @@ const outbox = async (user: TestUser) => (await stack.request('GET', '/v1/outbox
 describe('settings in flight', () => {
   it('stops a reply already scheduled when the autopilot is turned off, and turning it on again does not revive it', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', SCHEDULED);
-    const { eventId } = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', SCHEDULED);
+    const { eventId } = await stack.postEvent(user, whatsapp());
     await stack.waitForStage(eventId, 'scheduled', user.key);
-    await put(user, '/v1/settings', { isActive: false });
+    await stack.put(user, '/v1/settings', { isActive: false });
     const stopped = await stack.waitForStage(eventId, 'cancelled', user.key);
     expect(stopped.stageReason).toBe('autopilot_paused');
     expect(stopped.reply.status).toBe('cancelled');
-    await put(user, '/v1/settings', { isActive: true });
+    await stack.put(user, '/v1/settings', { isActive: true });
     expect((await stack.request('GET', `/v1/events/${eventId}`, { key: user.key })).body.stage).toBe('cancelled');
     expect(await outbox(user)).toEqual([]);
   });
 
   it('stops a reply waiting for review when the autopilot is turned off', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', { mode: 'assist' });
-    const { eventId } = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', { mode: 'assist' });
+    const { eventId } = await stack.postEvent(user, whatsapp());
     const waiting = await stack.waitForStage(eventId, 'awaiting_review', user.key);
-    await put(user, '/v1/settings', { isActive: false });
+    await stack.put(user, '/v1/settings', { isActive: false });
     expect((await stack.waitForStage(eventId, 'cancelled', user.key)).stageReason).toBe('autopilot_paused');
     expect((await stack.request('GET', `/v1/reviews/${waiting.review.id}`, { key: user.key })).body.status).toBe('cancelled');
   });
 
   it("leaving auto mode stops the replies the autopilot scheduled by itself, not the ones a person approved", async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', { ...SCHEDULED, mode: 'one_click' });
-    const approved = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', { ...SCHEDULED, mode: 'one_click' });
+    const approved = await stack.postEvent(user, whatsapp());
     const review = (await stack.waitForStage(approved.eventId, 'awaiting_review', user.key)).review;
     expect((await stack.request('POST', `/v1/reviews/${review.id}/approve`, { key: user.key, body: {} })).body.outcome).toBe('scheduled');
-    await put(user, '/v1/settings', { mode: 'auto' });
-    const automatic = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', { mode: 'auto' });
+    const automatic = await stack.postEvent(user, whatsapp());
     await stack.waitForStage(automatic.eventId, 'scheduled', user.key);
 
-    await put(user, '/v1/settings', { mode: 'assist' });
+    await stack.put(user, '/v1/settings', { mode: 'assist' });
     expect((await stack.waitForStage(automatic.eventId, 'cancelled', user.key)).stageReason).toBe('mode_changed');
     // the approved one keeps its time
     expect((await stack.request('GET', `/v1/events/${approved.eventId}`, { key: user.key })).body.stage).toBe('scheduled');
@@ -92,17 +80,17 @@ describe('settings in flight', () => {
 
   it('switching a channel off stops its automatic replies (channel_disabled), and a contact override is re-read the same way', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', SCHEDULED);
-    const onEmail = await post(user, email(`lead${++counter}@kunde.example.org`));
-    const onWhatsapp = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', SCHEDULED);
+    const onEmail = await stack.postEvent(user, email(`lead${++counter}@kunde.example.org`));
+    const onWhatsapp = await stack.postEvent(user, whatsapp());
     await stack.waitForStage(onEmail.eventId, 'scheduled', user.key);
     const scheduled = await stack.waitForStage(onWhatsapp.eventId, 'scheduled', user.key);
 
-    await put(user, '/v1/settings', { channels: ['whatsapp', 'linkedin', 'instagram'] });
+    await stack.put(user, '/v1/settings', { channels: ['whatsapp', 'linkedin', 'instagram'] });
     expect((await stack.waitForStage(onEmail.eventId, 'cancelled', user.key)).stageReason).toBe('channel_disabled');
 
     // one contact turned off on its own
-    await put(user, `/v1/contacts/${scheduled.contact.id}/settings`, { isActive: false });
+    await stack.put(user, `/v1/contacts/${scheduled.contact.id}/settings`, { isActive: false });
     expect((await stack.waitForStage(onWhatsapp.eventId, 'cancelled', user.key)).stageReason).toBe('autopilot_paused');
   });
 });
@@ -110,8 +98,8 @@ describe('settings in flight', () => {
 describe('POST /v1/events/:id/cancel', () => {
   it('stops one reply before it is sent, 202 with the stage, and the audit log says who and why', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', SCHEDULED);
-    const { eventId } = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', SCHEDULED);
+    const { eventId } = await stack.postEvent(user, whatsapp());
     await stack.waitForStage(eventId, 'scheduled', user.key);
     const cancelled = await stack.request('POST', `/v1/events/${eventId}/cancel`, { key: user.key, body: { reason: 'the lead called us' } });
     expect(cancelled.status).toBe(202);
@@ -133,8 +121,8 @@ describe('POST /v1/events/:id/cancel', () => {
 
   it('stops a reply waiting for review', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', { mode: 'assist' });
-    const { eventId } = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', { mode: 'assist' });
+    const { eventId } = await stack.postEvent(user, whatsapp());
     await stack.waitForStage(eventId, 'awaiting_review', user.key);
     const cancelled = await stack.request('POST', `/v1/events/${eventId}/cancel`, { key: user.key });
     expect(cancelled).toMatchObject({ status: 202, body: { stage: 'awaiting_review', reason: 'cancelled_by_user' } });
@@ -143,8 +131,8 @@ describe('POST /v1/events/:id/cancel', () => {
 
   it('answers 409 once the reply is sent, and 404 for another user\'s event or no event', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } });
-    const { eventId } = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } });
+    const { eventId } = await stack.postEvent(user, whatsapp());
     await stack.waitForStage(eventId, 'sent', user.key);
     const late = await stack.request('POST', `/v1/events/${eventId}/cancel`, { key: user.key });
     expect(late.status).toBe(409);
@@ -160,44 +148,44 @@ describe('POST /v1/events/:id/cancel', () => {
 describe('one opt-out, every channel', () => {
   it('a STOP on WhatsApp from +49… suppresses an email reply to the same person once the contacts are linked', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', SCHEDULED);
+    await stack.put(user, '/v1/settings', SCHEDULED);
     const number = phone();
     const address = `erika${++counter}@kunde.example.org`;
-    const mail = await post(user, email(address));
+    const mail = await stack.postEvent(user, email(address));
     const scheduled = await stack.waitForStage(mail.eventId, 'scheduled', user.key);
 
-    const stop = await post(user, whatsapp('STOP', { handle: number }));
+    const stop = await stack.postEvent(user, whatsapp('STOP', { handle: number }));
     const optedOut = await stack.waitForStage(stop.eventId, 'opted_out', user.key);
     // not linked yet: the email reply is another person's
     expect((await stack.request('GET', `/v1/events/${mail.eventId}`, { key: user.key })).body.stage).toBe('scheduled');
 
-    const linked = await put(user, `/v1/contacts/${scheduled.contact.id}/links`, { contactIds: [optedOut.contact.id] });
+    const linked = await stack.put(user, `/v1/contacts/${scheduled.contact.id}/links`, { contactIds: [optedOut.contact.id] });
     expect(linked.person.contactIds.sort()).toEqual([scheduled.contact.id, optedOut.contact.id].sort());
     expect(linked).toMatchObject({ optedOut: true, optOuts: [{ contactId: optedOut.contact.id, channel: 'whatsapp', source: 'inbound_message', inherited: true }] });
     expect((await stack.waitForStage(mail.eventId, 'cancelled', user.key)).stageReason).toBe('contact_opted_out');
 
     // a new email from that person is not answered either
-    const again = await post(user, email(address, {}, 'Und gibt es Rabatt?'));
+    const again = await stack.postEvent(user, email(address, {}, 'Und gibt es Rabatt?'));
     expect((await stack.waitForStage(again.eventId, 'skipped', user.key)).stageReason).toBe('contact_opted_out');
     expect(await outbox(user)).toEqual([]);
   });
 
   it('joins contacts of one person by the phone number an event carries, and withdraws that person\'s pending replies at a STOP', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', SCHEDULED);
+    await stack.put(user, '/v1/settings', SCHEDULED);
     const number = phone();
-    const mail = await post(user, email(`joined${++counter}@kunde.example.org`, { phone: number }));
+    const mail = await stack.postEvent(user, email(`joined${++counter}@kunde.example.org`, { phone: number }));
     await stack.waitForStage(mail.eventId, 'scheduled', user.key);
-    await post(user, whatsapp('Bitte keine Nachrichten mehr.', { handle: number }));
+    await stack.postEvent(user, whatsapp('Bitte keine Nachrichten mehr.', { handle: number }));
     expect((await stack.waitForStage(mail.eventId, 'cancelled', user.key)).stageReason).toBe('contact_opted_out');
   });
 
   it('keeps an opt-out on its channel when the user chose optOutScope channel', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', { ...SCHEDULED, optOutScope: 'channel' });
+    await stack.put(user, '/v1/settings', { ...SCHEDULED, optOutScope: 'channel' });
     const number = phone();
-    await stack.waitForStage((await post(user, whatsapp('STOP', { handle: number }))).eventId, 'opted_out', user.key);
-    const mail = await post(user, email(`scoped${++counter}@kunde.example.org`, { phone: number }));
+    await stack.waitForStage((await stack.postEvent(user, whatsapp('STOP', { handle: number }))).eventId, 'opted_out', user.key);
+    const mail = await stack.postEvent(user, email(`scoped${++counter}@kunde.example.org`, { phone: number }));
     const read = await stack.waitForStage(mail.eventId, 'scheduled', user.key);
     const contact = (await stack.request('GET', `/v1/contacts/${read.contact.id}`, { key: user.key })).body;
     expect(contact).toMatchObject({ optOutScope: 'channel', optedOut: false, optOuts: [{ channel: 'whatsapp', inherited: true }] });
@@ -206,8 +194,8 @@ describe('one opt-out, every channel', () => {
 
   it('names the field of a link to a contact that is not the user\'s', async () => {
     const user = await stack.createUser();
-    await put(user, '/v1/settings', { mode: 'assist' });
-    const { eventId } = await post(user, whatsapp());
+    await stack.put(user, '/v1/settings', { mode: 'assist' });
+    const { eventId } = await stack.postEvent(user, whatsapp());
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     const foreign = await stack.request('PUT', `/v1/contacts/${read.contact.id}/links`, { key: user.key, body: { contactIds: [crypto.randomUUID()] } });
     expect(foreign).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', field: 'contactIds' } } });
@@ -229,8 +217,8 @@ describe('tenants', () => {
 
 it('answers contacts and links only for the user who owns them', async () => {
   const user = await stack.createUser();
-  await put(user, '/v1/settings', { mode: 'assist' });
-  const { eventId } = await post(user, whatsapp());
+  await stack.put(user, '/v1/settings', { mode: 'assist' });
+  const { eventId } = await stack.postEvent(user, whatsapp());
   const read = await waitFor(async () => {
     const r = (await stack.request('GET', `/v1/events/${eventId}`, { key: user.key })).body;
     return r.contact.id ? r : undefined;

@@ -26,19 +26,8 @@ function inbound(overrides: Record<string, unknown> = {}) {
 
 const FAST = { sendTiming: 'asap', sendingHours: { start: 0, end: 24 } };
 
-async function configure(stack: Stack, user: TestUser, settings: Record<string, unknown>) {
-  const response = await stack.request('PUT', '/v1/settings', { body: settings, key: user.key });
-  expect(response.status).toBe(200);
-}
-
 async function outboxOf(stack: Stack, user: TestUser) {
   return (await stack.request('GET', '/v1/outbox', { key: user.key })).body.messages as any[];
-}
-
-async function post(stack: Stack, user: TestUser, event: Record<string, unknown>) {
-  const response = await stack.request('POST', '/v1/events', { body: event, key: user.key });
-  expect(response.status).toBe(202);
-  return response.body as { eventId: string; workflowId: string };
 }
 
 describe('the reply pipeline', () => {
@@ -50,8 +39,8 @@ describe('the reply pipeline', () => {
 
   it("sends on the channel's own task queue, whose pollers carry the platform's rate for the server to enforce", async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
-    const { eventId, workflowId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
+    const { eventId, workflowId } = await stack.postEvent(user, inbound());
     await stack.waitForStage(eventId, 'sent', user.key);
     const history = await stack.temporal.workflow.getHandle(workflowId).fetchHistory();
     const scheduled = history.events!.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!);
@@ -67,8 +56,8 @@ describe('the reply pipeline', () => {
 
   it('sends a pricing question in auto mode without a human, once, with the template reply', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
-    const { eventId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
+    const { eventId } = await stack.postEvent(user, inbound());
     const read = await stack.waitForStage(eventId, 'sent', user.key);
     expect(read.reply).toMatchObject({ status: 'sent', decidedBy: 'autopilot', sandbox: true, confidence: expect.any(Number) });
     expect(read.reply.text).toMatch(/^Hallo Erika, danke für Ihre Frage zu den Preisen!/);
@@ -96,8 +85,8 @@ describe('the reply pipeline', () => {
 
   it('waits for review in assist mode, lists the task, and sends the edited text after approve', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'assist', ...FAST });
-    const { eventId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'assist', ...FAST });
+    const { eventId } = await stack.postEvent(user, inbound());
     await stack.waitForStage(eventId, 'awaiting_review', user.key);
 
     const list = await stack.request('GET', '/v1/reviews', { key: user.key });
@@ -121,8 +110,8 @@ describe('the reply pipeline', () => {
 
   it('rejects a second decision and a decision on a settled review with 409', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'assist', ...FAST });
-    const { eventId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'assist', ...FAST });
+    const { eventId } = await stack.postEvent(user, inbound());
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     const reviewId = read.review.id;
 
@@ -138,8 +127,8 @@ describe('the reply pipeline', () => {
 
   it('answers a racing second decision with 409 review_already_decided', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'assist', ...FAST });
-    const { eventId, workflowId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'assist', ...FAST });
+    const { eventId, workflowId } = await stack.postEvent(user, inbound());
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     // A signal decides first (the card's shape); the Update that follows finds the review decided.
     await stack.temporal.workflow.getHandle(workflowId).signal('skip', { reason: 'from the card' });
@@ -150,8 +139,8 @@ describe('the reply pipeline', () => {
 
   it('prepares a reply in one_click mode and sends it on a single approve', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'one_click', ...FAST });
-    const { eventId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'one_click', ...FAST });
+    const { eventId } = await stack.postEvent(user, inbound());
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     const review = (await stack.request('GET', `/v1/reviews/${read.review.id}`, { key: user.key })).body;
     expect(review).toMatchObject({ reason: 'one_click_mode', oneClick: true, plannedSendAt: expect.any(String) });
@@ -163,27 +152,27 @@ describe('the reply pipeline', () => {
 
   it("asks a human once the day's auto-reply allowance is used up", async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', maxAutoRepliesPerDay: 0, ...FAST });
-    const { eventId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'auto', maxAutoRepliesPerDay: 0, ...FAST });
+    const { eventId } = await stack.postEvent(user, inbound());
     expect((await stack.waitForStage(eventId, 'awaiting_review', user.key)).stageReason).toBe('daily_auto_limit');
   });
 
   it('sends a low-confidence reply in auto mode to review', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
-    const { eventId } = await post(stack, user, inbound({ text: 'Hmm, interesting.' }));
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
+    const { eventId } = await stack.postEvent(user, inbound({ text: 'Hmm, interesting.' }));
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     expect(read.stageReason).toBe('low_confidence');
   });
 
   it('never lets a compliance phrase reach the outbox, not even in an approved edit', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, {
+    await stack.put(user, '/v1/settings', {
       mode: 'auto',
       ...FAST,
       templates: { pricing: { de: 'Hallo {{firstName}}, unser Paket bringt Ihnen garantiert 20 % mehr Umsatz.' } },
     });
-    const { eventId } = await post(stack, user, inbound());
+    const { eventId } = await stack.postEvent(user, inbound());
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     expect(read.stageReason).toBe('gate_failed:compliance_phrase');
 
@@ -220,10 +209,10 @@ describe('the reply pipeline', () => {
     ['abuse (local word list)', 'whatsapp', 'Hallo {{firstName}}, Sie Idiot.', 'gate_failed:moderation_flagged'],
   ])('holds back a reply that fails the %s gate, even in auto mode', async (_gate, channel, template, reason) => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST, templates: { pricing: { de: template } } });
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST, templates: { pricing: { de: template } } });
     const handle = channel === 'linkedin' ? `urn:li:person:${counter}` : undefined;
     const event = inbound({ channel });
-    const { eventId } = await post(stack, user, handle ? { ...event, contact: { ...event.contact, handle } } : event);
+    const { eventId } = await stack.postEvent(user, handle ? { ...event, contact: { ...event.contact, handle } } : event);
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     expect(read.stageReason).toBe(reason);
     expect(await outboxOf(stack, user)).toEqual([]);
@@ -231,14 +220,14 @@ describe('the reply pipeline', () => {
 
   it('cancels an older scheduled reply when the same contact writes again, and gives its slot back', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', sendTiming: 'best_time' }); // planned for 14:00, hours away or tomorrow
+    await stack.put(user, '/v1/settings', { mode: 'auto', sendTiming: 'best_time' }); // planned for 14:00, hours away or tomorrow
     const first = inbound();
-    const older = await post(stack, user, first);
+    const older = await stack.postEvent(user, first);
     await stack.waitForStage(older.eventId, 'scheduled', user.key);
     const { rows: before } = await stack.db.query(`SELECT count FROM rate_limit_counters WHERE user_id = $1 AND contact_id IS NOT NULL`, [user.id]);
     expect(before).toEqual([{ count: 1 }]);
 
-    const newer = await post(stack, user, inbound({ contact: first.contact, text: 'Und gibt es einen Rabatt für 20 Nutzer?' }));
+    const newer = await stack.postEvent(user, inbound({ contact: first.contact, text: 'Und gibt es einen Rabatt für 20 Nutzer?' }));
     const cancelled = await stack.waitForStage(older.eventId, 'cancelled', user.key);
     expect(cancelled.stageReason).toBe('superseded');
     expect(cancelled.reply.status).toBe('cancelled');
@@ -257,11 +246,11 @@ describe('the reply pipeline', () => {
 
   it('ends a scheduled reply when the contact opts out during the wait', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', sendTiming: 'best_time' });
+    await stack.put(user, '/v1/settings', { mode: 'auto', sendTiming: 'best_time' });
     const first = inbound();
-    const waiting = await post(stack, user, first);
+    const waiting = await stack.postEvent(user, first);
     await stack.waitForStage(waiting.eventId, 'scheduled', user.key);
-    const stop = await post(stack, user, inbound({ contact: first.contact, text: 'STOP' }));
+    const stop = await stack.postEvent(user, inbound({ contact: first.contact, text: 'STOP' }));
     await stack.waitForStage(stop.eventId, 'opted_out', user.key);
     const ended = await stack.waitForStage(waiting.eventId, 'cancelled', user.key);
     expect(ended.stageReason).toBe('contact_opted_out');
@@ -270,8 +259,8 @@ describe('the reply pipeline', () => {
 
   it('ends a scheduled reply on the cancel signal', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', sendTiming: 'best_time' });
-    const { eventId, workflowId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'auto', sendTiming: 'best_time' });
+    const { eventId, workflowId } = await stack.postEvent(user, inbound());
     await stack.waitForStage(eventId, 'scheduled', user.key);
     const description = await stack.temporal.workflow.getHandle(workflowId).describe();
     expect(description.typedSearchAttributes.get(AutopilotSendAt)).toBeInstanceOf(Date);
@@ -281,13 +270,13 @@ describe('the reply pipeline', () => {
 
   it('defers the sixth WhatsApp reply to one contact in a day to the next day', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
     const contact = inbound().contact;
     for (let i = 1; i <= 5; i++) {
-      const { eventId } = await post(stack, user, inbound({ contact, text: `Was kostet Paket ${i}?` }));
+      const { eventId } = await stack.postEvent(user, inbound({ contact, text: `Was kostet Paket ${i}?` }));
       await stack.waitForStage(eventId, 'sent', user.key);
     }
-    const sixth = await post(stack, user, inbound({ contact, text: 'Was kostet Paket 6?' }));
+    const sixth = await stack.postEvent(user, inbound({ contact, text: 'Was kostet Paket 6?' }));
     const read = await stack.waitForStage(sixth.eventId, 'scheduled', user.key);
     const today = DateTime.now().setZone('Europe/Berlin').toISODate();
     const planned = DateTime.fromISO(read.reply.scheduledFor).setZone('Europe/Berlin');
@@ -306,7 +295,7 @@ describe('the reply pipeline', () => {
 
   it('tracks an A/B variant from send to reply to conversion', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
     const created = await stack.request('POST', '/v1/experiments', {
       key: user.key,
       body: {
@@ -321,11 +310,11 @@ describe('the reply pipeline', () => {
     expect(created.status).toBe(201);
     const experimentId = created.body.id;
     const first = inbound();
-    const { eventId } = await post(stack, user, first);
+    const { eventId } = await stack.postEvent(user, first);
     const sent = await stack.waitForStage(eventId, 'sent', user.key);
     expect(sent.reply).toMatchObject({ text: 'Hallo Erika, gern! Für wie viele Nutzer?', variantId: 'short' });
 
-    const answer = await post(stack, user, inbound({ contact: first.contact, text: 'Für 12 Nutzer. Danke!' }));
+    const answer = await stack.postEvent(user, inbound({ contact: first.contact, text: 'Für 12 Nutzer. Danke!' }));
     await waitFor(async () => {
       const e = (await stack.request('GET', `/v1/experiments/${experimentId}`, { key: user.key })).body;
       return e.results.find((r: any) => r.variantId === 'short')?.replied === 1 ? e : undefined;
@@ -369,8 +358,8 @@ describe('a send that crashes after the provider accepted it', () => {
 
   it('is retried and records one send', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto', ...FAST });
-    const { eventId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'auto', ...FAST });
+    const { eventId } = await stack.postEvent(user, inbound());
     const read = await stack.waitForStage(eventId, 'sent', user.key);
     expect(calls).toBe(2);
     expect(await outboxOf(stack, user)).toHaveLength(1);
@@ -404,9 +393,9 @@ describe('the planned hour and review expiry', () => {
 
   it("sends a pricing question in auto mode at the channel's planned hour", async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto' });
+    await stack.put(user, '/v1/settings', { mode: 'auto' });
     setClockTo({ hour: 13, minute: 59, second: 57 }); // WhatsApp's default hour, 14:00, is three seconds away
-    const { eventId, workflowId } = await post(stack, user, inbound({ timestamp: clock.now().toISOString() }));
+    const { eventId, workflowId } = await stack.postEvent(user, inbound({ timestamp: clock.now().toISOString() }));
     const scheduled = await stack.waitForStage(eventId, 'scheduled', user.key);
     const planned = DateTime.fromISO(scheduled.reply.scheduledFor).setZone('Europe/Berlin');
     expect(planned.toFormat('HH:mm:ss')).toBe('14:00:00');
@@ -418,10 +407,10 @@ describe('the planned hour and review expiry', () => {
 
   it('keeps the wall-clock hour across the day the clocks go back', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'auto' });
+    await stack.put(user, '/v1/settings', { mode: 'auto' });
     // Berlin leaves summer time in the night to 2026-10-25: 10:00 is 08:00Z on the 24th, 09:00Z on the 25th.
     setClockTo('2026-10-24T11:00:00');
-    const { eventId, workflowId } = await post(stack, user, {
+    const { eventId, workflowId } = await stack.postEvent(user, {
       ...inbound({ channel: 'email', contact: { handle: `dst${counter}@example.de`, timezone: 'Europe/Berlin' }, metadata: authenticatedSender('dst@example.de') }),
       timestamp: clock.now().toISOString(),
     });
@@ -432,8 +421,8 @@ describe('the planned hour and review expiry', () => {
 
   it('expires an unanswered review and refuses a late decision', async () => {
     const user = await stack.createUser();
-    await configure(stack, user, { mode: 'assist' });
-    const { eventId } = await post(stack, user, inbound());
+    await stack.put(user, '/v1/settings', { mode: 'assist' });
+    const { eventId } = await stack.postEvent(user, inbound());
     const read = await stack.waitForStage(eventId, 'awaiting_review', user.key);
     const expired = await stack.waitForStage(eventId, 'skipped', user.key);
     expect(expired.stageReason).toBe('review_expired');

@@ -11,6 +11,7 @@ import { signUnsubscribeToken, unsubscribeKeysFor, type UnsubscribeSubject } fro
 import { createLogger } from '../../src/logger';
 import { apiDepsFromConfig, startApiServer, type RunningApi } from '../../src/server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { sealV1 } from '../helpers/secrets';
 import { startStack, type Stack } from '../helpers/stack';
 
 /**
@@ -31,15 +32,6 @@ function rotate(databaseUrl: string, keys: string[], ...args: string[]) {
     env: { ...process.env, DATABASE_URL: databaseUrl, AUTOPILOT_SECRET_KEYS: keys.join(','), AUTOPILOT_SECRET_KEY: '', LOG_LEVEL: 'silent' },
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, report: result.stdout.trim() ? JSON.parse(result.stdout) : undefined };
-}
-
-/** A value as the code before key ids sealed it ("v1:"), with `secretKey`. */
-function sealV1(secretKey: string, plain: string): string {
-  const key = crypto.createHash('sha256').update(secretKey, 'utf8').digest();
-  const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return `v1:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
 }
 
 describe('npm run secrets:rotate', () => {

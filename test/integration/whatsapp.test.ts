@@ -15,6 +15,7 @@ import { startFakeGraph, type FakeGraph, type GraphAnswer } from '../helpers/fak
 import { outcomeOf } from '../helpers/send-outcome';
 import { startStack, type Stack, type TestUser } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
+import { whatsAppWebhook } from '../helpers/whatsapp-webhook';
 
 /**
  * WhatsApp Cloud API: the exact request the platform receives, each documented error, the webhook's
@@ -210,7 +211,7 @@ describe('the WhatsApp adapter', () => {
 
 describe('the status webhook names the job', () => {
   const status = (extra: Record<string, unknown>) =>
-    webhookPayload('106540352242922', { statuses: [{ id: 'wamid.OUT1', status: 'delivered', timestamp: '1767225600', recipient_id: '491701234567', ...extra }] });
+    whatsAppWebhook('106540352242922', { statuses: [{ id: 'wamid.OUT1', status: 'delivered', timestamp: '1767225600', recipient_id: '491701234567', ...extra }] });
 
   it("gives back the job id the send put into biz_opaque_callback_data", () => {
     const parsed = parseWhatsAppWebhook(status({ biz_opaque_callback_data: '3f1c2a9e-8b7d-4c6e-9a5f-0d1e2f3a4b5c' }));
@@ -227,34 +228,12 @@ describe('the status webhook names the job', () => {
   });
 });
 
-/** The Cloud API webhook envelope around one change's value (messages or statuses) for a phone-number id. */
-function webhookPayload(phoneNumberId: string, value: Record<string, unknown>) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
 function inboundPayload(phoneNumberId: string, message: Record<string, unknown>, name = 'Erika Mustermann') {
-  return webhookPayload(phoneNumberId, { contacts: [{ profile: { name }, wa_id: message.from }], messages: [message] });
+  return whatsAppWebhook(phoneNumberId, { contacts: [{ profile: { name }, wa_id: message.from }], messages: [message] });
 }
 
 function statusPayload(phoneNumberId: string, wamid: string, status: string) {
-  return webhookPayload(phoneNumberId, {
+  return whatsAppWebhook(phoneNumberId, {
     statuses: [{ id: wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '491701234567' }],
   });
 }
@@ -397,8 +376,6 @@ describe('the WhatsApp webhook and the whole way through', () => {
   });
 
   const autoAsap = () => stack.request('PUT', '/v1/settings', { key: user.key, body: { mode: 'auto', sendTiming: 'asap', sendingHours: { start: 0, end: 24 } } });
-  const jobOf = async (eventId: string) =>
-    (await stack.db.query(`SELECT id, status, attempts, last_error FROM autopilot_jobs WHERE message_event_id = $1`, [eventId])).rows[0];
   async function pricingQuestion() {
     const m = message('Hallo, was kostet das Pro-Paket?');
     expect((await deliver(inboundPayload(phoneNumberId, m))).body.accepted).toBe(1);
@@ -416,7 +393,7 @@ describe('the WhatsApp webhook and the whole way through', () => {
     const read = await stack.waitForStage(event.id, 'awaiting_review', user.key);
     expect(read.stageReason).toBe('send_uncertain');
     expect(graph.requests).toHaveLength(1);
-    const job = await jobOf(event.id);
+    const job = (await stack.sendJob(event.id))!;
     expect(job.attempts).toBe(1);
     expect(job.last_error).toMatch(/may have the message/);
     // the status webhooks of that message will name this job
@@ -429,8 +406,8 @@ describe('the WhatsApp webhook and the whole way through', () => {
     const event = await pricingQuestion();
     const waiting = await stack.waitForStage(event.id, 'awaiting_review', user.key);
     expect(waiting.stageReason).toBe('send_uncertain');
-    const job = await jobOf(event.id);
-    const status = webhookPayload(phoneNumberId, {
+    const job = (await stack.sendJob(event.id))!;
+    const status = whatsAppWebhook(phoneNumberId, {
       statuses: [
         { id: 'wamid.LOST-ANSWER', status: 'sent', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '491701234567', biz_opaque_callback_data: job.id },
       ],
@@ -479,7 +456,7 @@ describe('the WhatsApp webhook and the whole way through', () => {
     const left = await uncertain();
     expect((await decide(left.reviewId, 'skip', { reason: 'will call instead' })).body).toMatchObject({ outcome: 'skipped' });
     await stack.waitForStage(left.event.id, 'skipped', user.key);
-    expect((await jobOf(left.event.id)).status).toBe('cancelled');
+    expect((await stack.sendJob(left.event.id))!.status).toBe('cancelled');
   });
 
   it('retries a rate-limited send after its Retry-After and then sends it once', async () => {
@@ -490,7 +467,7 @@ describe('the WhatsApp webhook and the whole way through', () => {
     expect(sent.reply).toMatchObject({ providerMessageId: 'wamid.AFTER-LIMIT', sandbox: false });
     expect(graph.requests).toHaveLength(2);
     expect(graph.requests[1]!.body).toEqual(graph.requests[0]!.body);
-    expect((await jobOf(event.id)).attempts).toBe(2);
+    expect((await stack.sendJob(event.id))!.attempts).toBe(2);
   });
 
   it('retries a send whose connection was refused, and sends it once the Cloud API listens again', async () => {
@@ -500,10 +477,7 @@ describe('the WhatsApp webhook and the whole way through', () => {
     let event: { id: string };
     try {
       event = await pricingQuestion();
-      const refused = await waitFor(async () => {
-        const job = await jobOf(event.id);
-        return job?.last_error ? job : undefined;
-      }, 'the first attempt to be refused');
+      const refused = await stack.waitForSendError(event.id);
       expect(refused.last_error).toMatch(/ECONNREFUSED/);
     } finally {
       await graph.accept();

@@ -1,19 +1,10 @@
-import crypto from 'node:crypto';
 import { createSecretBox, SecretOpenError, secretKeyId } from '../../src/domain/secrets';
+import { sealV1 } from '../helpers/secrets';
 
 const A = 'key-A-0123456789abcdefghijklmnopqrstuv';
 const B = 'key-B-0123456789abcdefghijklmnopqrstuv';
 const C = 'key-C-0123456789abcdefghijklmnopqrstuv';
 const CREDENTIALS = JSON.stringify({ accessToken: 'EAAG-token-123' });
-
-/** A value as the code before key ids sealed it ("v1:", the AES key SHA-256 of the secret key, no header). */
-function sealV1(secretKey: string, plain: string): string {
-  const key = crypto.createHash('sha256').update(secretKey, 'utf8').digest();
-  const iv = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return `v1:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
-}
 
 describe('createSecretBox', () => {
   it('seals with the newest key and names it: "v2:<key id>:<base64>"', () => {
