@@ -22,12 +22,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { runMigrations } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { addApiKey, generateApiKey, upsertUser } from '../src/db/users';
+import { startLocalServers } from '../src/local-servers';
 import { createLogger } from '../src/logger';
-import { freePort, startTemporalDevServer } from '../src/temporal/dev-server';
+import { freePort } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import * as ceilingActivities from './ceiling/activities';
 
@@ -163,23 +162,13 @@ async function postSteadily(rps: number, seconds: number, post: (i: number) => P
 async function main(): Promise<void> {
   const logger = createLogger('warn', { component: 'bench' });
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'autopilot-bench-'));
-  fs.chmodSync(root, 0o755);
   const parts: ChildProcess[] = [];
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    log(`starting PostgreSQL and the Temporal dev server (durability ${DURABILITY}) in ${root}`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), port: await freePort(), runtimeDir: path.join(root, 'runtime'), logger });
-    stops.push(() => pg.stop());
-    await runMigrations(pg.url, logger);
-    const temporal = await startTemporalDevServer({
-      dataDir: path.join(root, 'data'),
-      namespace: 'default',
-      port: await freePort(),
-      durability: DURABILITY,
-      logger,
-    });
-    stops.push(() => temporal.stop());
+    log(`starting PostgreSQL and the Temporal dev server (durability ${DURABILITY})`);
+    const { root, pg, temporal, stop } = await startLocalServers('autopilot-bench-', logger, { durability: DURABILITY });
+    stops.push(stop);
+    log(`they run in ${root}`);
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
     await ensureSearchAttributes(connection, 'default');
@@ -389,7 +378,6 @@ async function main(): Promise<void> {
   } finally {
     for (const part of parts.reverse()) await stopPart(part);
     for (const stop of stops.reverse()) await stop().catch((err) => log(`stop failed: ${(err as Error).message}`));
-    fs.rmSync(root, { recursive: true, force: true });
   }
 }
 

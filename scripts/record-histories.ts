@@ -25,14 +25,12 @@ import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { runMigrations } from '../src/db/migrate';
 import { createPool, type Pool } from '../src/db/pool';
 import { addApiKey, generateApiKey, upsertUser } from '../src/db/users';
+import { startLocalServers } from '../src/local-servers';
 import { createLogger, type Logger } from '../src/logger';
 import { apiDepsFromConfig, startApiServer } from '../src/server';
 import { connectTemporalClient, connectTemporalWorker, temporalConnectionOptions } from '../src/temporal/connection';
-import { freePort, startTemporalDevServer } from '../src/temporal/dev-server';
 import { PIPELINE_V2 } from '../src/workflows/autopilot';
 import type { AutopilotState } from '../src/workflows/types';
 import { activityDepsFromConfig, createWorkers, installTemporalRuntime } from '../src/worker';
@@ -252,9 +250,7 @@ async function main(): Promise<number> {
   }
 
   const logger = createLogger(LOG_LEVEL, { component: 'record-histories' });
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'autopilot-histories-'));
-  fs.chmodSync(root, 0o755); // the postgres user (when run as root) must be able to enter it
-  const stoppers: { name: string; stop: () => Promise<unknown> }[] = [{ name: 'temporary folder', stop: async () => fs.rmSync(root, { recursive: true, force: true }) }];
+  const stoppers: { name: string; stop: () => Promise<unknown> }[] = [];
   const stopAll = async () => {
     for (const { name, stop } of stoppers.splice(0).reverse()) {
       await stop().catch((err) => logger.error({ event: 'recorder.stop_failed', part: name, error: (err as Error).message }));
@@ -276,20 +272,12 @@ async function main(): Promise<number> {
     // no workflows) are noise here unless asked for: a failed workflow task shows in the history.
     if (['trace', 'debug', 'info'].includes(LOG_LEVEL)) installTemporalRuntime();
     else Runtime.install({ logger: new DefaultLogger('ERROR') });
-    process.stdout.write(`starting PostgreSQL and Temporal in ${root}\n`);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), port: await freePort(), runtimeDir: path.join(root, 'runtime'), logger });
-    stoppers.push({ name: 'postgres', stop: pg.stop });
-    await runMigrations(pg.url, logger);
+    process.stdout.write('starting PostgreSQL and Temporal\n');
+    const { root, pg, temporal: server, stop } = await startLocalServers('autopilot-histories-', logger);
+    stoppers.push({ name: 'PostgreSQL and Temporal', stop });
+    process.stdout.write(`PostgreSQL and Temporal run in ${root}\n`);
     const pool = createPool(pg.url);
     stoppers.push({ name: 'database pool', stop: () => pool.end() });
-    const server = await startTemporalDevServer({
-      dataDir: path.join(root, 'data'),
-      cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
-      namespace: 'default',
-      port: await freePort(),
-      logger,
-    });
-    stoppers.push({ name: 'temporal', stop: server.stop });
     const connectionOptions = temporalConnectionOptions({}, server.address);
     const clientConnection = await connectTemporalClient(connectionOptions);
     stoppers.push({ name: 'temporal client', stop: () => clientConnection.close() });

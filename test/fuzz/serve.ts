@@ -13,13 +13,11 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
-import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
-import { runMigrations } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { addApiKey, generateApiKey, listApiKeys, upsertUser } from '../../src/db/users';
+import { startLocalServers } from '../../src/local-servers';
 import { createLogger } from '../../src/logger';
 import { apiDepsFromConfig, startApiServer } from '../../src/server';
-import { freePort, startTemporalDevServer } from '../../src/temporal/dev-server';
 import { activityDepsFromConfig, createWorkers, installTemporalRuntime } from '../../src/worker';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
@@ -74,21 +72,8 @@ async function stopAll(stoppers: Stopper[]): Promise<void> {
 }
 
 async function startSystem(stoppers: Stopper[], secrets: Record<string, string>) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'autopilot-fuzz-'));
-  fs.chmodSync(root, 0o755); // the postgres user (when run as root) must be able to enter it
-  stoppers.push({ name: 'temporary folder', stop: async () => fs.rmSync(root, { recursive: true, force: true }) });
-
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), port: await freePort(), runtimeDir: path.join(root, 'runtime'), logger });
-  stoppers.push({ name: 'postgres', stop: pg.stop });
-  await runMigrations(pg.url, logger);
-  const temporalServer = await startTemporalDevServer({
-    dataDir: path.join(root, 'data'),
-    cliPath: process.env.TEMPORAL_CLI_PATH || undefined,
-    namespace: 'default',
-    port: await freePort(),
-    logger,
-  });
-  stoppers.push({ name: 'temporal', stop: temporalServer.stop });
+  const { root, pg, temporal: temporalServer, stop } = await startLocalServers('autopilot-fuzz-', logger);
+  stoppers.push({ name: 'PostgreSQL and Temporal', stop });
 
   installTemporalRuntime();
   const config = loadConfig({
