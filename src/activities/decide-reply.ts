@@ -5,7 +5,7 @@ import { findContact } from '../db/contacts';
 import { activeVariantTemplates } from '../db/experiments';
 import { loadFacts } from '../db/facts';
 import { CALIBRATION_WINDOW, calibrationFor, type Calibration } from '../domain/calibration';
-import { checkClaims } from '../domain/claims';
+import { checkClaimsAgainst } from '../domain/claims';
 import { checkChannelRules } from '../domain/quality-gates';
 import { DEFAULT_TEMPLATES } from '../domain/templates';
 import { findEvent } from '../db/events';
@@ -46,11 +46,14 @@ export type ReplyDecision =
     };
 
 
+/** Every string in a value (the templates by intent and language). */
+const texts = (value: unknown): string[] =>
+  typeof value === 'string' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(texts) : [];
+const DEFAULT_TEMPLATE_TEXTS = texts(DEFAULT_TEMPLATES);
+
 /** The sources an automatic reply's prices, discounts, percentages and dates may come from. */
 async function claimSources(db: ActivityDeps['db'], userId: string, templates: object, inboundText: string): Promise<string[]> {
-  const texts = (value: unknown): string[] =>
-    typeof value === 'string' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(texts) : [];
-  return [...texts(templates), ...texts(DEFAULT_TEMPLATES), ...(await loadFacts(db, userId)).facts, ...(await activeVariantTemplates(db, userId)), inboundText];
+  return [...texts(templates), ...DEFAULT_TEMPLATE_TEXTS, ...(await loadFacts(db, userId)).facts, ...(await activeVariantTemplates(db, userId)), inboundText];
 }
 
 /** The user's AI-disclosure line under an automatic reply, once. */
@@ -100,7 +103,7 @@ export function createDecideReply(processDeps: ActivityDeps) {
     const gates = checked?.gates ?? [];
     const connected = (await channels.get(event.channel)?.isConnected(input.userId)) ?? false;
     // Every price, discount, percentage and date must be one the user vouches for (their templates and facts).
-    const claims = reply.modelError ? undefined : checkClaims(reply.text, await claimSources(db, input.userId, settings.templates, event.text));
+    const claims = reply.modelError ? undefined : await checkClaimsAgainst(reply.text, () => claimSources(db, input.userId, settings.templates, event.text));
     if (claims && !claims.passed) metrics.gateFailed(claims.gate, event.channel);
 
     let route = decideRoute({

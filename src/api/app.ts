@@ -18,7 +18,7 @@ import path from 'node:path';
 import { bodyLimit } from 'hono/body-limit';
 import { apiKeys } from './api-keys';
 import { describeRouteRoles, requireApiKey } from './auth';
-import { provideDeps, type ApiDeps } from './deps';
+import type { ApiDeps } from './deps';
 import { createReferenceRoutes } from './docs';
 import { ApiError, errorBody, handleError } from './errors';
 import { events } from './events';
@@ -65,7 +65,6 @@ export function createApp(deps: ApiDeps) {
 
   const app = createRouter();
   let document: object | undefined;
-  app.use(provideDeps(deps));
   app.use(observeRequests(deps));
   app.use('/webhooks/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge('the webhook body') }));
   app

@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { matchedRoutes } from 'hono/route';
 import { findApiKeyOwner, type ApiKeyOwner } from '../db/users';
 import { roleAllows, type ApiKeyRole } from '../domain/roles';
 import type { ApiEnv } from './deps';
 import { ApiError } from './errors';
+import { answeringRoute } from './observe';
 import type { createRouter } from './openapi';
 
 /**
@@ -62,13 +62,11 @@ export function roleNeededFor(method: string, path: string): ApiKeyRole {
 }
 
 /**
- * The role the request's route needs. Hono matches every handler before the first middleware runs, so the route
- * that will answer is known here (HEAD is answered by the GET route, and listed as GET). Middleware is listed as
- * method ALL; a request that reaches no route (or only an `all()` handler) needs admin as well.
+ * The role the request's route needs (HEAD is answered by the GET route, and listed as GET). A request that reaches
+ * no route (or only an `all()` handler) needs admin as well.
  */
 function roleNeeded(c: Context<ApiEnv>): ApiKeyRole {
-  const routes = matchedRoutes(c).filter((r) => r.method !== 'ALL');
-  const route = routes[routes.length - 1];
+  const route = answeringRoute(c);
   return route ? roleNeededFor(route.method, route.path) : 'admin';
 }
 
@@ -79,6 +77,11 @@ export function requireRole(owner: ApiKeyOwner, needed: ApiKeyRole): void {
   }
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or undefined when the header is not one. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
 /**
  * The owner of the request's `Authorization: Bearer <key>`: undefined without the header, 401 for a malformed
  * header or a key that is unknown or revoked. The key row is read on every request (one indexed SELECT, no write:
@@ -87,12 +90,12 @@ export function requireRole(owner: ApiKeyOwner, needed: ApiKeyRole): void {
 export async function readApiKey(c: Context<ApiEnv>): Promise<ApiKeyOwner | undefined> {
   const header = c.req.header('authorization');
   if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) {
+  const key = bearerToken(header);
+  if (key === undefined) {
     c.header('WWW-Authenticate', 'Bearer');
     throw new ApiError(401, 'unauthorized', 'an Authorization: Bearer <api key> header is required');
   }
-  const owner = await findApiKeyOwner(c.var.deps.db, match[1]!);
+  const owner = await findApiKeyOwner(c.var.deps.db, key);
   if (!owner) {
     c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
     throw new ApiError(401, 'unauthorized', 'the API key is not valid');

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
+import { bearerToken } from './auth';
 import { ApiError } from './errors';
 import { createRouter, errors } from './openapi';
 
@@ -7,8 +8,8 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** `Authorization: Bearer <token>` against the configured token, in constant time (hashes of equal length). */
 function carriesToken(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match !== null && timingSafeEqual(digest(match[1]!), digest(token));
+  const given = bearerToken(header);
+  return given !== undefined && timingSafeEqual(digest(given), digest(token));
 }
 
 const scrape = createRoute({

@@ -16,12 +16,19 @@ export function requestIdFrom(header: string | undefined): string {
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
+ * The route that answers the request (method and pattern), or undefined when none matched. Hono matches every
+ * handler before the first middleware runs, so it is known from the start; middleware is listed as method ALL.
+ */
+export function answeringRoute(c: Context): { method: string; path: string } | undefined {
+  return matchedRoutes(c).filter((r) => r.method !== 'ALL').at(-1);
+}
+
+/**
  * The route pattern that answered (`/v1/events/:id`), never the path itself: the path holds ids and tokens, and a
  * label per path would grow without bound. A request no route matched is `unmatched`.
  */
-export function routePattern(c: Context): string {
-  const routes = matchedRoutes(c).filter((r) => r.method !== 'ALL');
-  return routes.at(-1)?.path ?? 'unmatched';
+function routePattern(c: Context): string {
+  return answeringRoute(c)?.path ?? 'unmatched';
 }
 
 /** Polled by machines every few seconds (health checks, Prometheus): their lines are debug, not info. */
@@ -30,7 +37,8 @@ const POLLED = new Set(['/healthz', '/readyz', '/metrics']);
 /**
  * Every request: its id (the caller's X-Request-Id if usable, else a new one), sent back in X-Request-Id and bound
  * into the logger handlers use (`c.var.logger`, and `c.var.deps.logger`, so code given the deps logs with it too);
- * then one line (method, route pattern, status, duration) and the HTTP metrics. Mounted after provideDeps.
+ * then one line (method, route pattern, status, duration) and the HTTP metrics. The first middleware: it provides the
+ * deps every handler reads.
  */
 export const observeRequests = (deps: ApiDeps) =>
   createMiddleware<ApiEnv>(async (c, next) => {

@@ -228,6 +228,18 @@ function isDiscount(text: string, start: number, end: number): boolean {
 const VAT_AFTER = /^\s*(?:gesetzliche[rn]?\s+)?(?:MwSt|USt|VAT|Mehrwertsteuer|Umsatzsteuer|sales tax)(?![\p{L}])/iu;
 const PERCENT = String.raw`(?:\s?%|\s?(?:Prozent|percent|per\s?cent|pct\.?)(?![\p{L}]))`;
 
+// Prices and price ranges: "€49", "EUR 49,90", "49,- €", "1.200 €", "49–99 €", "$2k", "1,5 Mio. €" (currency first or last)
+const PRICE_CURRENCY_FIRST = new RegExp(
+  String.raw`(?<cur>${CURRENCY_BEFORE})\s?(?<a>${NUM})(?:\s?(?<ma>${MULT}))?(?:\s?[-–]\s?(?:${CURRENCY_BEFORE})?\s?(?<b>${NUM})(?:\s?(?<mb>${MULT}))?)?(?:[.,][-–])?${E}`,
+  'giu',
+);
+const PRICE_CURRENCY_LAST = new RegExp(
+  String.raw`${B}(?<a>${NUM})(?:\s?(?<ma>${MULT}))?(?:(?:\s?[-–]\s?|\s(?:bis|to)\s)(?<b>${NUM})(?:\s?(?<mb>${MULT}))?)?(?:[.,][-–])?\s?(?<cur>${CURRENCY_AFTER})`,
+  'giu',
+);
+// Percentages and ranges: "20 %", "20%", "0,5 Prozent", "10–20 %"
+const PERCENTAGE = new RegExp(String.raw`${B}(?<a>${NUM})(?:${PERCENT})?(?:\s?[-–]\s?|\s(?:bis|to)\s)(?<b>${NUM})${PERCENT}|${B}(?<c>${NUM})${PERCENT}`, 'giu');
+
 function moneyClaims(text: string, whole: string, start: number, amounts: number[], currency: Currency): Claim[] {
   const end = start + whole.length;
   const discount = isDiscount(text, start, end);
@@ -267,29 +279,18 @@ function scan(text: string): { claims: Claim[]; rest: string } {
   for (const re of NOT_CLAIMS) for (const m of [...rest.matchAll(re)]) blank(m.index, m[0].length);
   for (const { re, read } of DATE_PATTERNS.slice(1)) take(re, read);
 
-  // Prices and price ranges: "€49", "EUR 49,90", "49,- €", "1.200 €", "49–99 €", "$2k", "1,5 Mio. €"
-  const before = new RegExp(
-    String.raw`(?<cur>${CURRENCY_BEFORE})\s?(?<a>${NUM})(?:\s?(?<ma>${MULT}))?(?:\s?[-–]\s?(?:${CURRENCY_BEFORE})?\s?(?<b>${NUM})(?:\s?(?<mb>${MULT}))?)?(?:[.,][-–])?${E}`,
-    'giu',
-  );
-  take(before, (m) => {
+  take(PRICE_CURRENCY_FIRST, (m) => {
     const g = m.groups!;
     const amounts = [multiplied(parseAmount(g.a!), g.ma), ...(g.b ? [multiplied(parseAmount(g.b), g.mb ?? g.ma)] : [])];
     return moneyClaims(rest, m[0], m.index, amounts, currencyOf(g.cur!));
   });
-  const after = new RegExp(
-    String.raw`${B}(?<a>${NUM})(?:\s?(?<ma>${MULT}))?(?:(?:\s?[-–]\s?|\s(?:bis|to)\s)(?<b>${NUM})(?:\s?(?<mb>${MULT}))?)?(?:[.,][-–])?\s?(?<cur>${CURRENCY_AFTER})`,
-    'giu',
-  );
-  take(after, (m) => {
+  take(PRICE_CURRENCY_LAST, (m) => {
     const g = m.groups!;
     const amounts = [multiplied(parseAmount(g.a!), g.ma ?? g.mb), ...(g.b ? [multiplied(parseAmount(g.b), g.mb)] : [])];
     return moneyClaims(rest, m[0], m.index, amounts, currencyOf(g.cur!));
   });
 
-  // Percentages and ranges: "20 %", "20%", "0,5 Prozent", "10–20 %"
-  const percent = new RegExp(String.raw`${B}(?<a>${NUM})(?:${PERCENT})?(?:\s?[-–]\s?|\s(?:bis|to)\s)(?<b>${NUM})${PERCENT}|${B}(?<c>${NUM})${PERCENT}`, 'giu');
-  take(percent, (m) => {
+  take(PERCENTAGE, (m) => {
     const g = m.groups!;
     // "zzgl. 19 % MwSt.": a tax rate is the law's figure, not the seller's
     if (VAT_AFTER.test(rest.slice(m.index + m[0].length, m.index + m[0].length + 30))) return [];
@@ -353,7 +354,16 @@ function unbacked(claim: Claim, evidence: Evidence): string | undefined {
 }
 
 export function checkClaims(text: string, sources: string[]): GateResult {
+  return judgeClaims(extractClaims(text), sources);
+}
+
+/** checkClaims, reading the sources only when the text makes a claim (most replies make none). */
+export async function checkClaimsAgainst(text: string, sources: () => Promise<string[]>): Promise<GateResult> {
   const claims = extractClaims(text);
+  return judgeClaims(claims, claims.length === 0 ? [] : await sources());
+}
+
+function judgeClaims(claims: Claim[], sources: string[]): GateResult {
   if (claims.length === 0) return { gate: 'claims', passed: true };
   const evidence = evidenceFrom(sources);
   const missing = [...new Set(claims.map((c) => unbacked(c, evidence)).filter((m): m is string => m !== undefined))];
