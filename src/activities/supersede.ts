@@ -1,6 +1,7 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { openRepliesTo } from '../db/events';
 import type { Channel } from '../domain/channels';
+import { signalIfRunning } from '../temporal/signal';
+import { cancelSignal } from '../workflows/definitions';
 import type { ActivityDeps } from './deps';
 import { activityLogger } from './logger';
 
@@ -16,12 +17,9 @@ export async function cancelOlderReplies(
   const rows = await openRepliesTo(db, input);
   const cancelled: string[] = [];
   for (const row of rows.filter((r) => !r.newer)) {
-    try {
-      await temporal.workflow.getHandle(row.workflowId).signal('cancel', { reason: input.reason, by: `event:${input.eventId}` });
+    // A workflow that already finished has nothing to cancel.
+    if (await signalIfRunning(temporal.workflow.getHandle(row.workflowId), cancelSignal, { reason: input.reason, by: `event:${input.eventId}` })) {
       cancelled.push(row.id);
-    } catch (err) {
-      // A workflow that already finished has nothing to cancel.
-      if (!(err instanceof WorkflowNotFoundError) && !/already completed|not found/i.test((err as Error).message)) throw err;
     }
   }
   if (cancelled.length) logger.info({ event: 'reply.superseded', byEventId: input.eventId, reason: input.reason, cancelled });
