@@ -174,9 +174,7 @@ const schema = z.object({
   AUTOPILOT_SECRET_KEYS: keyList('the keys channel credentials are encrypted with, newest first, comma-separated, each at least 32 characters'),
   AUTOPILOT_UNSUBSCRIBE_KEYS: keyList('the keys unsubscribe links are signed with, newest first, comma-separated, each at least 32 characters'),
   AUTOPILOT_CREATE_DEV_USER: trueOrFalse('true or false: whether `npm start` creates the dev user and its API key (default: true with the embedded database only)'),
-  AUTOPILOT_SANDBOX_FALLBACK: z
-    .preprocess(emptyToUndefined, z.enum(['true', 'false']).optional())
-    .describe('true or false: whether a channel without a connection records replies in the sandbox outbox'),
+  AUTOPILOT_SANDBOX_FALLBACK: trueOrFalse('true or false: whether a channel without a connection records replies in the sandbox outbox'),
   WHATSAPP_API_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://graph.facebook.com')).describe('the Graph API base URL'),
   WHATSAPP_GRAPH_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/).default('v21.0')).describe('a Graph API version such as v21.0'),
   WHATSAPP_APP_SECRET: optionalSecret('the Meta app secret that signs WhatsApp webhooks'),

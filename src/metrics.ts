@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { TASK_KINDS } from './db/reviews';
 import type { Channel } from './domain/channels';
 import type { Stage } from './domain/stages';
 
@@ -33,8 +34,6 @@ export interface ReviewQueueDepth {
   open: number;
   oldestAgeSeconds: number;
 }
-
-export const REVIEW_TASK_KINDS = ['review', 'human_send', 'send_uncertain'] as const;
 
 export interface Metrics {
   readonly registry: Registry;
@@ -171,7 +170,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       gauge.reset();
       // Without an answer from PostgreSQL the series go absent rather than repeat a stale value.
       if (!rows) return;
-      for (const kind of REVIEW_TASK_KINDS) {
+      for (const kind of TASK_KINDS) {
         const row = rows.find((r) => r.kind === kind);
         gauge.set({ kind }, row ? value(row) : 0);
       }

@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { loadConfigOrExit, type Config } from './config';
 import { createSecretBox } from './domain/secrets';
-import { unsubscribeKeyring, unsubscribeKeysFor } from './domain/unsubscribe';
+import { unsubscribeKeysFor } from './domain/unsubscribe';
 import { runMigrations } from './db/migrate';
 import { createPool } from './db/pool';
 import { createLogger } from './logger';
@@ -47,8 +47,7 @@ export function apiDepsFromConfig(
     starter: new WorkflowStarter(parts.temporal, config.temporal.taskQueue, parts.logger),
     confidenceThreshold: config.confidenceThreshold,
     secrets: secretKeys.length ? createSecretBox(secretKeys) : undefined,
-    // Every key a link may have been signed with. The route takes them as one string for now; see unsubscribeKeyring.
-    unsubscribeSecret: unsubscribe.verifying.length ? unsubscribeKeyring(unsubscribe.verifying) : undefined,
+    unsubscribeKeys: unsubscribe.verifying.length ? unsubscribe.verifying : undefined,
     webhooks: {
       whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken },
       instagram: { appSecret: config.instagram.appSecret, verifyToken: config.instagram.verifyToken },

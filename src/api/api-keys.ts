@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyView } from '../db/users';
+import { apiKeyJson, createApiKey, listApiKeys, revokeApiKey } from '../db/users';
 import { API_KEY_ROLES } from '../domain/roles';
 import { ApiError, notFound } from './errors';
 import { apiKeyAuth, BODY_ERRORS, createRouter, errors, idParam, json, jsonBody, Timestamp, Uuid } from './openapi';
@@ -28,16 +28,6 @@ const ApiKey = z
 const CreatedApiKey = ApiKey.extend({
   key: z.string().openapi({ description: 'the key itself: shown here once, stored only as its hash', example: 'ap_x7Kq2m…' }),
 }).openapi('CreatedApiKey');
-
-const apiKeyView = (key: ApiKeyView) => ({
-  id: key.id,
-  name: key.name,
-  role: key.role,
-  prefix: key.prefix,
-  createdAt: key.createdAt.toISOString(),
-  lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
-  revokedAt: key.revokedAt?.toISOString() ?? null,
-});
 
 const createKey = createRoute({
   method: 'post',
@@ -81,9 +71,9 @@ export const apiKeys = createRouter()
   .openapi(createKey, async (c) => {
     const created = await createApiKey(c.var.deps.db, c.var.userId, c.req.valid('json'));
     c.var.deps.logger.info({ event: 'api.api_key_created', keyId: created.id, role: created.role, by: `apikey:${c.var.apiKeyId}` });
-    return c.json({ ...apiKeyView(created), key: created.key }, 201);
+    return c.json({ ...apiKeyJson(created), key: created.key }, 201);
   })
-  .openapi(listKeys, async (c) => c.json({ apiKeys: (await listApiKeys(c.var.deps.db, c.var.userId)).map(apiKeyView) }, 200))
+  .openapi(listKeys, async (c) => c.json({ apiKeys: (await listApiKeys(c.var.deps.db, c.var.userId)).map(apiKeyJson) }, 200))
   .openapi(revokeKey, async (c) => {
     const { id } = c.req.valid('param');
     const revocation = await revokeApiKey(c.var.deps.db, c.var.userId, id, { keepAnAdmin: true });

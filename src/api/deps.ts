@@ -29,8 +29,8 @@ export interface ApiDeps {
     /** authservId: the inbound provider's Authentication-Results authserv-id, the one header trusted (EMAIL_AUTHSERV_ID). */
     email?: { inboundToken?: string; authservId?: string };
   };
-  /** Verifies one-click unsubscribe links (the key they were signed with). */
-  unsubscribeSecret?: string;
+  /** The keys one-click unsubscribe links are verified against: every key a link may have been signed with. */
+  unsubscribeKeys?: readonly string[];
 }
 
 export interface ApiEnv {

@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createRoute, z } from '@hono/zod-openapi';
 import { isTimeZone } from '../domain/time-zone';
 import { findEvent } from '../db/events';
-import { findJobByEvent } from '../db/jobs';
-import { latestReviewForEvent } from '../db/reviews';
+import { findJobByEvent, JOB_STATUSES } from '../db/jobs';
+import { latestReviewForEvent, REVIEW_STATUSES } from '../db/reviews';
 import { CHANNELS } from '../domain/channels';
 import { normalizeHandle } from '../domain/contact-handle';
 import { senderAuthenticationFromMetadata } from '../domain/email-auth';
@@ -97,9 +97,6 @@ const Accepted = z
     duplicate: z.boolean().openapi({ description: 'true: this user, channel and externalId were accepted before (same ids)' }),
   })
   .openapi('EventAccepted');
-
-const JOB_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
-const REVIEW_STATUSES = ['open', 'approved', 'skipped', 'expired', 'cancelled', 'sent'] as const;
 
 const Event = z
   .object({

@@ -5,10 +5,7 @@ import { findJobByEvent } from '../db/jobs';
 import { INTENTS } from '../domain/intent';
 import type { ApiEnv } from './deps';
 import { ApiError, notFound } from './errors';
-import { apiKeyAuth, BODY_ERRORS, createRouter, errors, idParam, json, jsonBody, Timestamp, Uuid } from './openapi';
-
-// max before trim: the documented maxLength holds for the bytes sent, not only for what is left after trimming
-const TemplateText = z.string().max(4000).trim().min(1);
+import { apiKeyAuth, BODY_ERRORS, createRouter, errors, idParam, json, jsonBody, TemplateText, Timestamp, Uuid } from './openapi';
 
 const VariantSchema = z
   .object({

@@ -116,6 +116,11 @@ export function idParam(what: string) {
 /** Timestamps in responses: ISO 8601 in UTC, as `Date#toISOString` writes them. */
 export const Timestamp = z.string().openapi({ format: 'date-time', example: '2025-11-03T09:30:00.000Z' });
 export const Uuid = z.string().openapi({ format: 'uuid' });
+/**
+ * A reply template (settings, experiment variants). max before trim: the documented maxLength holds for the bytes
+ * sent, not only for what is left after trimming.
+ */
+export const TemplateText = z.string().max(4000).trim().min(1);
 
 /** A router for one resource: its routes are described with `createRoute` and validated by their schemas. */
 export function createRouter() {

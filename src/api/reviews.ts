@@ -1,7 +1,7 @@
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createRoute, z } from '@hono/zod-openapi';
-import { contactThread, findReview, listOpenReviews, type ReviewRow } from '../db/reviews';
+import { contactThread, findReview, listOpenReviews, REVIEW_STATUSES, TASK_KINDS, type ReviewRow } from '../db/reviews';
 import { REPLY_WINDOWS, replyWindowClosesAt } from '../domain/reply-window';
 import { decideUpdate } from '../workflows';
 import type { DecisionOutcome, ReviewDecision } from '../workflows/types';
@@ -56,8 +56,8 @@ const Review = z
     id: Uuid,
     eventId: Uuid,
     workflowId: z.string(),
-    status: z.enum(['open', 'approved', 'skipped', 'expired', 'cancelled', 'sent']),
-    kind: z.enum(['review', 'human_send', 'send_uncertain']).openapi({
+    status: z.enum(REVIEW_STATUSES),
+    kind: z.enum(TASK_KINDS).openapi({
       description:
         'review: approve (maybe edited) or skip a draft; human_send: a person sends the text by hand (LinkedIn); send_uncertain: a ' +
         'send was interrupted and may have reached the lead — confirm it arrived (sent), send it again (approve) or leave it (skip)',

@@ -7,10 +7,7 @@ import { INTENTS } from '../domain/intent';
 import { MODES, OPT_OUT_SCOPES, resolveSettings, type AutopilotSettings, type SettingsSource } from '../domain/settings';
 import { notifyControlsChanged, stopsReplies } from './controls';
 import type { ApiEnv } from './deps';
-import { apiKeyAuth, BODY_ERRORS, createRouter, errors, json, jsonBody } from './openapi';
-
-// max before trim: the documented maxLength holds for the bytes sent, not only for what is left after trimming
-const TemplateText = z.string().max(4000).trim().min(1);
+import { apiKeyAuth, BODY_ERRORS, createRouter, errors, json, jsonBody, TemplateText } from './openapi';
 
 /** Every field optional: a PUT changes what it names and keeps the rest. */
 export const SettingsPatchSchema = z
@@ -117,7 +114,8 @@ export async function changeControls(
   const result = await withTransaction(deps.db, async (client) => {
     await lockControls(client, userId, 'exclusive');
     const rows = await loadSettingsRows(client, userId, contactId);
-    const before = contactId ? resolveSettings(rows.contact, rows.user).settings : resolveSettings(undefined, rows.user).settings;
+    // Without a contact there is no override row (contact_id = NULL matches none).
+    const before = resolveSettings(rows.contact, rows.user).settings;
     const after = change(before);
     await saveSettings(client, userId, contactId, after);
     return { before, after };

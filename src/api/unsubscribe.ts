@@ -59,8 +59,8 @@ const unsubscribeNow = createRoute({
  */
 export const unsubscribe = createRouter()
   .openapi(confirmPage, (c) => {
-    const secret = c.var.deps.unsubscribeSecret;
-    if (!secret || !verifyUnsubscribeToken(secret, c.req.valid('param').token)) return notValid(c);
+    const keys = c.var.deps.unsubscribeKeys;
+    if (!keys || !verifyUnsubscribeToken(keys, c.req.valid('param').token)) return notValid(c);
     return c.html(
       page(
         'Unsubscribe',
@@ -70,8 +70,8 @@ export const unsubscribe = createRouter()
     );
   })
   .openapi(unsubscribeNow, async (c) => {
-    const secret = c.var.deps.unsubscribeSecret;
-    const subject = secret ? verifyUnsubscribeToken(secret, c.req.valid('param').token) : undefined;
+    const keys = c.var.deps.unsubscribeKeys;
+    const subject = keys ? verifyUnsubscribeToken(keys, c.req.valid('param').token) : undefined;
     if (!subject) return notValid(c);
     const { db } = c.var.deps;
     if (!(await findContact(db, subject.userId, subject.contactId))) return notValid(c);

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config';
 import { runMigrations } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
-import { createApiKey, findApiKeyUser, findUserIdBySlug, listApiKeys, revokeApiKey, type ApiKeyView } from '../db/users';
+import { apiKeyJson, createApiKey, findApiKeyUser, findUserIdBySlug, listApiKeys, revokeApiKey } from '../db/users';
 import { API_KEY_ROLES, type ApiKeyRole } from '../domain/roles';
 import { createLogger } from '../logger';
 
@@ -61,16 +61,6 @@ function parseCommand(argv: string[]): Command {
   throw new UsageError(kind ? `unknown command or arguments: ${kind}` : 'a command is required');
 }
 
-const keyView = (key: ApiKeyView) => ({
-  id: key.id,
-  name: key.name,
-  role: key.role,
-  prefix: key.prefix,
-  createdAt: key.createdAt.toISOString(),
-  lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
-  revokedAt: key.revokedAt?.toISOString() ?? null,
-});
-
 async function userIdOf(db: Pool, slug: string): Promise<string> {
   const userId = await findUserIdBySlug(db, slug);
   if (!userId) throw new NotFound(`no user with slug ${slug} (npm run user:create makes one)`);
@@ -82,16 +72,16 @@ async function runKeysCommand(db: Pool, command: Command): Promise<{ output: unk
   switch (command.kind) {
     case 'create': {
       const created = await createApiKey(db, await userIdOf(db, command.slug), { name: command.name, role: command.role });
-      return { output: { ...keyView(created), slug: command.slug, apiKey: created.key } };
+      return { output: { ...apiKeyJson(created), slug: command.slug, apiKey: created.key } };
     }
     case 'list':
-      return { output: { slug: command.slug, apiKeys: (await listApiKeys(db, await userIdOf(db, command.slug))).map(keyView) } };
+      return { output: { slug: command.slug, apiKeys: (await listApiKeys(db, await userIdOf(db, command.slug))).map(apiKeyJson) } };
     case 'revoke': {
       const userId = await findApiKeyUser(db, command.keyId);
       const revocation = userId ? await revokeApiKey(db, userId, command.keyId, { keepAnAdmin: false }) : { outcome: 'not_found' as const };
       if (revocation.outcome !== 'revoked') throw new NotFound(`no API key with id ${command.keyId}`);
       return {
-        output: { ...keyView(revocation.key), adminKeysLeft: revocation.adminKeysLeft },
+        output: { ...apiKeyJson(revocation.key), adminKeysLeft: revocation.adminKeysLeft },
         warning: revocation.adminKeysLeft === 0 ? 'this user has no admin key left: `create <user-slug> <name> --role admin` makes one' : undefined,
       };
     }

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { Variant, VariantStats } from '../domain/ab';
+import type { Variant } from '../domain/ab';
 
 export type Metric = 'sent' | 'opened' | 'replied' | 'converted' | 'opted_out';
 export const METRICS: Metric[] = ['sent', 'opened', 'replied', 'converted', 'opted_out'];
@@ -84,17 +84,6 @@ export async function findActiveExperiment(db: Pool | PoolClient, userId: string
     [userId, intent],
   );
   return rows[0] && toExperiment(rows[0]);
-}
-
-export async function variantStats(db: Pool | PoolClient, experimentId: string, metric: Metric): Promise<VariantStats[]> {
-  const { rows } = await db.query<{ variant_id: string; sent: number; successes: number }>(
-    `SELECT variant_id,
-            count(*) FILTER (WHERE metric = 'sent')::int AS sent,
-            count(*) FILTER (WHERE metric = $2)::int AS successes
-       FROM ab_test_results WHERE experiment_id = $1 GROUP BY variant_id`,
-    [experimentId, metric],
-  );
-  return rows.map((r) => ({ variantId: r.variant_id, sent: r.sent, successes: r.successes }));
 }
 
 export async function metricCounts(db: Pool | PoolClient, experimentId: string): Promise<Record<string, Record<Metric, number>>> {

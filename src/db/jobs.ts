@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import type { Channel } from '../domain/channels';
 import type { GateResult } from '../domain/quality-gates';
 
-export type JobStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+export const JOB_STATUSES = ['pending', 'sending', 'sent', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface JobDraft {
   userId: string;

@@ -3,9 +3,11 @@ import type { Channel } from '../domain/channels';
 import type { GateResult } from '../domain/quality-gates';
 import type { ReplyWindows } from '../domain/reply-window';
 
-export type ReviewStatus = 'open' | 'approved' | 'skipped' | 'expired' | 'cancelled' | 'sent';
+export const REVIEW_STATUSES = ['open', 'approved', 'skipped', 'expired', 'cancelled', 'sent'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 /** review: approve or skip a draft; human_send: a person sends it (LinkedIn); send_uncertain: did an interrupted send arrive? */
-export type TaskKind = 'review' | 'human_send' | 'send_uncertain';
+export const TASK_KINDS = ['review', 'human_send', 'send_uncertain'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
 
 export interface ReviewRow {
   id: string;

@@ -21,6 +21,17 @@ export interface ApiKeyView {
   revokedAt: Date | null;
 }
 
+/** A key as JSON, for the API's answers and `npm run keys`: the dates as ISO strings. */
+export const apiKeyJson = (key: ApiKeyView) => ({
+  id: key.id,
+  name: key.name,
+  role: key.role,
+  prefix: key.prefix,
+  createdAt: key.createdAt.toISOString(),
+  lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+  revokedAt: key.revokedAt?.toISOString() ?? null,
+});
+
 const KEY_PREFIX = 'ap_';
 
 export function generateApiKey(): string {

@@ -20,24 +20,6 @@ export interface UnsubscribeSubject {
   channel: Channel;
 }
 
-/** The keys a token may be checked against: a list, or the list as one string (see unsubscribeKeyring). */
-export type UnsubscribeKeys = readonly string[] | string;
-
-// Environment values cannot hold a NUL byte, so it separates any keys unambiguously.
-const RING_SEPARATOR = '\0';
-
-/**
- * The keys as one string, for a holder typed as one secret (ApiDeps.unsubscribeSecret predates rotation);
- * verifyUnsubscribeToken reads it back. A single key is its own ring.
- */
-export function unsubscribeKeyring(keys: readonly string[]): string {
-  return keys.join(RING_SEPARATOR);
-}
-
-function keysOf(keys: UnsubscribeKeys): readonly string[] {
-  return typeof keys === 'string' ? keys.split(RING_SEPARATOR).filter(Boolean) : keys;
-}
-
 export function unsubscribeKeyId(key: string): string {
   return createHash('sha256').update(`autopilot unsubscribe key id\0${key}`, 'utf8').digest('hex').slice(0, 8);
 }
@@ -60,26 +42,25 @@ function macMatches(key: string, signed: string, given: Buffer): boolean {
 }
 
 /** Signs with the first (newest) key. */
-export function signUnsubscribeToken(keys: UnsubscribeKeys, subject: UnsubscribeSubject): string {
-  const key = keysOf(keys)[0];
+export function signUnsubscribeToken(keys: readonly string[], subject: UnsubscribeSubject): string {
+  const key = keys[0];
   if (!key) throw new Error('no unsubscribe key to sign with');
   const keyId = unsubscribeKeyId(key);
   const payload = Buffer.from(`${subject.userId}.${subject.contactId}.${subject.channel}`).toString('base64url');
   return `${keyId}.${payload}.${mac(key, `${keyId}.${payload}`).toString('base64url')}`;
 }
 
-export function verifyUnsubscribeToken(keys: UnsubscribeKeys, token: string): UnsubscribeSubject | undefined {
+export function verifyUnsubscribeToken(keys: readonly string[], token: string): UnsubscribeSubject | undefined {
   const parts = token.split('.');
-  const listed = keysOf(keys);
   let payload: string | undefined;
   if (parts.length === 3) {
     const [keyId, body, signature] = parts as [string, string, string];
     const given = Buffer.from(signature, 'base64url');
-    if (listed.some((key) => unsubscribeKeyId(key) === keyId && macMatches(key, `${keyId}.${body}`, given))) payload = body;
+    if (keys.some((key) => unsubscribeKeyId(key) === keyId && macMatches(key, `${keyId}.${body}`, given))) payload = body;
   } else if (parts.length === 2) {
     const [body, signature] = parts as [string, string];
     const given = Buffer.from(signature, 'base64url');
-    if (listed.some((key) => macMatches(key, body, given))) payload = body;
+    if (keys.some((key) => macMatches(key, body, given))) payload = body;
   }
   if (!payload) return undefined;
   const [userId, contactId, channel] = Buffer.from(payload, 'base64url').toString('utf8').split('.');
