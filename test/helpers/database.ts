@@ -21,10 +21,13 @@ async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh database per test file, copied from the migrated one global-setup made. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database per test file, copied from the migrated one global-setup made (`empty`: with no tables at all, as
+ * a new installation's).
+ */
+export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `test_${crypto.randomBytes(6).toString('hex')}`;
-  const template = new URL(testServers().databaseUrl).pathname.slice(1);
+  const template = options.empty ? 'template0' : new URL(testServers().databaseUrl).pathname.slice(1);
   await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = new URL(testServers().databaseUrl);
   url.pathname = `/${name}`;
