@@ -335,8 +335,21 @@ async function main(): Promise<void> {
         [userId],
       )
     ).rows[0] as { events: number; sent: number; outcomes: number; outbox: number; duplicates: number };
-    let workflows = 0;
-    for await (const _ of client.workflow.list({ query: `AutopilotUser = '${userId}' AND ExecutionStatus = 'Completed'` })) workflows += 1;
+    // A workflow completes just after its outcome is stored, and visibility follows the completion: give the last
+    // ones up to 10 s to show as Completed (a real mismatch still shows after that).
+    const completed = async () => {
+      let n = 0;
+      for await (const _ of client.workflow.list({ query: `AutopilotUser = '${userId}' AND ExecutionStatus = 'Completed'` })) n += 1;
+      return n;
+    };
+    const workflows = await waitFor(
+      async () => {
+        const n = await completed();
+        return n >= counts.events ? n : undefined;
+      },
+      'the workflows to show as completed',
+      10_000,
+    ).catch(() => completed());
 
     const result = {
       at: new Date().toISOString(),
